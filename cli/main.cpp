@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
 
   coda::cli::Action action;
   coda::cli::add_config_command(app, action);
-  // coda::cli::add_sim_command(app, action);  // enabled with cli/cmd_sim.cpp
+  coda::cli::add_sim_command(app, action);
 
   try {
     app.parse(argc, argv);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,9 @@ enum class OpKind : uint8_t {
   Quantize,     // float -> int8 (embedding output / model input)
   Dequantize,   // int32/int8 -> float (LM head logits)
 };
+
+// Ops per encoder layer in build_op_graph (see docs/workloads.md for the list).
+inline constexpr int kOpsPerLayer = 19;
 
 // Breakdown categories reported by `coda sim` (JSON key names in category_name()).
 enum class Category : uint8_t { MatMul, Softmax, LayerNorm, Gelu, ResAdd, Quant };
@@ -64,8 +68,13 @@ struct Op {
   Category category() const { return category_of(kind); }
   int64_t elements() const { return rows * cols; }
   int64_t macs() const;        // MatMul: batch*m*k*n; others 0
-  int64_t bytes_in() const;    // bytes read from memory if the op ran alone (operands, bias, weights)
-  int64_t bytes_out() const;   // bytes of its output
+  // Bytes read from memory if the op ran alone (operands, bias, weights):
+  //   MatMul       batch*m*k + batch*k*n (int8 A and B) + batch*n*4 when has_bias
+  //   LayerNorm    rows*cols*4 + 2*cols*4 (per-column int32 gamma multiplier and beta bias)
+  //   ResidualAdd  rows*cols*4 (int32 branch) + rows*cols*1 (int8 skip operand)
+  //   others       rows*cols*dtype_bytes(in_type)
+  int64_t bytes_in() const;
+  int64_t bytes_out() const;   // bytes of its output: rows*cols*dtype_bytes(out_type)
 };
 
 struct OpGraph {
@@ -73,13 +82,22 @@ struct OpGraph {
   std::vector<Op> ops;         // topologically ordered; ops[i].id == i
 
   int64_t total_macs() const;
-  // Ops of one layer, in order (indices into ops).
+  // Ops of one layer, in order (indices into ops). Layer -1: the ops outside the encoder layers.
   std::vector<uint32_t> layer_ops(int32_t layer) const;
+  // Id of the op with this name (e.g. "L0.qk"), if any.
+  std::optional<uint32_t> find(std::string_view name) const;
 };
 
-// The I-BERT encoder stack (plus embedding and LM head when spec.vocab > 0).
+// The I-BERT encoder stack (plus embedding and LM head when spec.vocab > 0): kOpsPerLayer ops per layer named
+// "L{i}.<op>" in the order q_proj, q_requant, k_proj, k_requant, v_proj, v_requant, qk, softmax, attn_v,
+// attn_requant, out_proj, attn_resadd, ln1 (block MHA), ffn1, gelu, gelu_requant, ffn2, ffn_resadd, ln2
+// (block FFN); with a vocab, "embed" (Quantize, layer -1) first and "lm_head" (MatMul, layer -1) last.
+// Layer 0 reads the graph input (no producer) unless there is an embedding. Shapes: docs/workloads.md.
+// Calls spec.validate() (std::invalid_argument on an inconsistent spec).
 OpGraph build_op_graph(const TransformerSpec& spec);
-// A lone GEMM C[M][N] = A[M][K] * B[K][N] (int8 x int8 -> int32), for `-w gemm:M,K,N`.
+// A lone GEMM C[M][N] = A[M][K] * B[K][N] (int8 x int8 -> int32), for `-w gemm:M,K,N`: one MatMul op named
+// "gemm", layer -1, block MHA, no bias. spec holds only the name "gemm:M,K,N" (layers = 0).
+// Throws std::invalid_argument when a dimension is < 1 or a count overflows int64_t.
 OpGraph single_gemm_graph(int64_t m, int64_t k, int64_t n);
 
 }  // namespace coda::models

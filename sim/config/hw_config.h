@@ -33,7 +33,8 @@ struct ScratchpadConfig {
 struct AccumulatorConfig {
   int64_t capacity_kb = 64;
   int64_t banks = 2;
-  int64_t ports = 1;                 // 2 = dual-ported (a read and a write per bank per cycle)
+  int64_t ports = 2;                 // 2 = dual-ported (a read and a write per bank per cycle): Gemmini
+                                     // acc_singleported = false
   int64_t read_latency_cycles = 2;
   int64_t write_latency_cycles = 2;
   int64_t scale_latency_cycles = 8;  // acc scale (requantization) pipeline on mvout

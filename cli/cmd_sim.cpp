@@ -1,0 +1,80 @@
+// `coda sim`: simulate a hardware config on a workload and report cycles, breakdowns and counters.
+#include <fmt/core.h>
+
+#include <fstream>
+
+#include "cli/commands.h"
+#include "sim/config/diagnostics.h"
+#include "sim/config/hw_loader.h"
+#include "sim/config/workload_loader.h"
+#include "sim/report/report.h"
+#include "sim/simulator.h"
+
+namespace coda::cli {
+
+namespace {
+struct SimArgs {
+  std::string config;
+  std::string workload;
+  std::vector<std::string> overrides;
+  bool functional = false;
+  bool verify = false;
+  std::string json, csv, trace, dump;
+  std::string tiling = "gemmini-auto";
+  uint64_t seed = 1;
+  size_t op_rows = 40;
+};
+}  // namespace
+
+void add_sim_command(CLI::App& app, Action& action) {
+  auto args = std::make_shared<SimArgs>();
+  CLI::App* sub = app.add_subcommand("sim", "Simulate a hardware config on a workload (cycle-level)");
+  sub->add_option("-c,--config", args->config, "Hardware config YAML (e.g. configs/hw/gemmini-default.yaml)")
+      ->required();
+  sub->add_option("-w,--workload", args->workload,
+                  "Workload YAML, a shipped workload name (bert-base), or gemm:M,K,N for a single GEMM")
+      ->required();
+  add_override_option(*sub, args->overrides);
+  sub->add_flag("--functional", args->functional, "Move real int8/int32 data through scratchpad and accumulator");
+  sub->add_flag("--verify", args->verify,
+                "Compare every accelerator op's output with the models/ integer reference (implies --functional)");
+  sub->add_option("--json", args->json, "Write the JSON report (schema: docs/sim-json.md)");
+  sub->add_option("--csv", args->csv, "Write the per-op table as CSV");
+  sub->add_option("--trace", args->trace, "Write a Chrome/Perfetto trace-event JSON (one track per unit)");
+  sub->add_option("--dump-commands", args->dump, "Write every simulated command with its dispatch/start/end cycles");
+  sub->add_option("--tiling", args->tiling, "Tiling policy: gemmini-auto (tiled_matmul_auto) or block")
+      ->capture_default_str();
+  sub->add_option("--seed", args->seed, "Seed of the functional-mode input data")->capture_default_str();
+  sub->add_option("--ops", args->op_rows, "Rows of the per-op table on stdout")->capture_default_str();
+  sub->callback([sub, args, &action] {
+    (void)sub;
+    action = [args]() -> int {
+      const config::HwConfig hw = config::load_hw_config(args->config, args->overrides);
+      const models::OpGraph graph = config::load_workload_graph(args->workload);
+      sim::SimOptions opt;
+      opt.functional = args->functional || args->verify;
+      opt.verify = args->verify;
+      opt.seed = args->seed;
+      opt.lowering.tiling = args->tiling;
+      std::ofstream dump;
+      if (!args->dump.empty()) {
+        dump.open(args->dump);
+        if (!dump) throw config::InputError({args->dump, 0, 0}, "", "cannot open for writing");
+        opt.dump_commands = &dump;
+      }
+      const sim::SimResult r = sim::simulate(hw, graph, opt);
+      fmt::print("{}", report::format_text(hw, r, args->op_rows));
+      if (!args->json.empty()) report::write_file_atomic(args->json, report::to_json(hw, r).dump(2) + "\n");
+      if (!args->csv.empty()) report::write_file_atomic(args->csv, report::to_csv(r));
+      if (!args->trace.empty()) report::write_file_atomic(args->trace, report::to_trace(hw, r).dump() + "\n");
+      if (r.verify.ran && r.verify.mismatches) {
+        fmt::print(stderr, "error: functional verification failed: {} mismatches (first: {})\n", r.verify.mismatches,
+                   r.verify.first_mismatch);
+        return 1;
+      }
+      return 0;
+    };
+  });
+}
+
+}  // namespace coda::cli

@@ -1,0 +1,187 @@
+// int8 x int8 -> int32 GEMM. See gemm.h for the contract.
+//
+// Structure (GotoBLAS-style blocking, portable C++ that GCC vectorizes at -O2 and -O3):
+//   for each column block of B (kNc columns) and each depth block (kKc):  pack B block -> int16, column-major
+//     for each row block of A (kMc rows):                                pack A block -> int16, row-major
+//       for each 4-row x 2-column register block: 8 dot products over the (zero-padded) depth block.
+// The dot-product loops have compile-time trip counts (64, then 16), which is what lets GCC's -O2 cost model
+// vectorize them; int16 x int16 -> int32 multiply-add pairs map onto SSE2 pmaddwd. Per depth block the int32
+// partial sums cannot overflow (kKc * 2^14 < 2^31); blocks are combined into C with wrapping (mod 2^32) adds.
+#include "models/gemm.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace coda::models {
+
+namespace {
+
+constexpr int64_t kMr = 4;      // register block rows
+constexpr int64_t kNr = 2;      // register block columns
+constexpr int64_t kKc = 512;    // depth block (partial sums <= 512 * 2^14 = 2^23)
+constexpr int64_t kMc = 64;     // rows of A per packed block
+constexpr int64_t kNc = 512;    // columns of B per packed block
+constexpr int64_t kKAlign = 16; // depth padding of packed panels
+
+int64_t round_up(int64_t v, int64_t a) { return (v + a - 1) / a * a; }
+
+// Wrapping int32 add (two's complement, defined behaviour via uint32).
+int32_t wrap_add(int32_t x, int32_t y) {
+  return static_cast<int32_t>(static_cast<uint32_t>(x) + static_cast<uint32_t>(y));
+}
+
+// 4 x 2 block of dot products over kp (a multiple of 16) int16 values. a: 4 rows at stride kp; b: 2 columns at
+// stride kp. out[r * 2 + s] = sum_p a[r][p] * b[s][p].
+void micro_4x2(const int16_t* __restrict a, const int16_t* __restrict b, int64_t kp, int32_t* __restrict out) {
+  const int16_t* __restrict a0 = a;
+  const int16_t* __restrict a1 = a + kp;
+  const int16_t* __restrict a2 = a + 2 * kp;
+  const int16_t* __restrict a3 = a + 3 * kp;
+  const int16_t* __restrict b0 = b;
+  const int16_t* __restrict b1 = b + kp;
+  int32_t c00 = 0, c01 = 0, c10 = 0, c11 = 0, c20 = 0, c21 = 0, c30 = 0, c31 = 0;
+  int64_t q = 0;
+  for (; q + 64 <= kp; q += 64) {
+    for (int p = 0; p < 64; ++p) {
+      const int32_t x0 = a0[q + p], x1 = a1[q + p], x2 = a2[q + p], x3 = a3[q + p];
+      const int32_t y0 = b0[q + p], y1 = b1[q + p];
+      c00 += x0 * y0; c01 += x0 * y1;
+      c10 += x1 * y0; c11 += x1 * y1;
+      c20 += x2 * y0; c21 += x2 * y1;
+      c30 += x3 * y0; c31 += x3 * y1;
+    }
+  }
+  for (; q < kp; q += 16) {
+    for (int p = 0; p < 16; ++p) {
+      const int32_t x0 = a0[q + p], x1 = a1[q + p], x2 = a2[q + p], x3 = a3[q + p];
+      const int32_t y0 = b0[q + p], y1 = b1[q + p];
+      c00 += x0 * y0; c01 += x0 * y1;
+      c10 += x1 * y0; c11 += x1 * y1;
+      c20 += x2 * y0; c21 += x2 * y1;
+      c30 += x3 * y0; c31 += x3 * y1;
+    }
+  }
+  out[0] = c00; out[1] = c01; out[2] = c10; out[3] = c11;
+  out[4] = c20; out[5] = c21; out[6] = c30; out[7] = c31;
+}
+
+// Packs rows [i0, i0 + mc) x depth [p0, p0 + kc) of A into dst[r * kcp + p] (int16), zero-padding rows up to
+// mcp and depth up to kcp.
+void pack_a(const int8_t* a, int64_t lda, bool trans_a, int64_t i0, int64_t mc, int64_t mcp, int64_t p0,
+            int64_t kc, int64_t kcp, int16_t* dst) {
+  if (!trans_a) {
+    for (int64_t r = 0; r < mc; ++r) {
+      const int8_t* src = a + (i0 + r) * lda + p0;
+      int16_t* d = dst + r * kcp;
+      for (int64_t p = 0; p < kc; ++p) d[p] = src[p];
+      std::fill(d + kc, d + kcp, int16_t{0});
+    }
+  } else {
+    for (int64_t r = 0; r < mc; ++r) std::fill(dst + r * kcp + kc, dst + (r + 1) * kcp, int16_t{0});
+    for (int64_t p = 0; p < kc; ++p) {
+      const int8_t* src = a + (p0 + p) * lda + i0;
+      for (int64_t r = 0; r < mc; ++r) dst[r * kcp + p] = src[r];
+    }
+  }
+  std::fill(dst + mc * kcp, dst + mcp * kcp, int16_t{0});
+}
+
+// Packs columns [j0, j0 + nc) x depth [p0, p0 + kc) of B into dst[j * kcp + p] (int16), zero-padded.
+void pack_b(const int8_t* b, int64_t ldb, bool trans_b, int64_t j0, int64_t nc, int64_t ncp, int64_t p0,
+            int64_t kc, int64_t kcp, int16_t* dst) {
+  if (trans_b) {
+    for (int64_t j = 0; j < nc; ++j) {
+      const int8_t* src = b + (j0 + j) * ldb + p0;
+      int16_t* d = dst + j * kcp;
+      for (int64_t p = 0; p < kc; ++p) d[p] = src[p];
+      std::fill(d + kc, d + kcp, int16_t{0});
+    }
+  } else {
+    for (int64_t j = 0; j < nc; ++j) std::fill(dst + j * kcp + kc, dst + (j + 1) * kcp, int16_t{0});
+    for (int64_t p = 0; p < kc; ++p) {
+      const int8_t* src = b + (p0 + p) * ldb + j0;
+      for (int64_t j = 0; j < nc; ++j) dst[j * kcp + p] = src[j];
+    }
+  }
+  std::fill(dst + nc * kcp, dst + ncp * kcp, int16_t{0});
+}
+
+// Grow-only per-thread scratch (no allocation once warmed up).
+int16_t* scratch(std::vector<int16_t>& buf, int64_t size) {
+  if (static_cast<int64_t>(buf.size()) < size) buf.resize(static_cast<size_t>(size));
+  return buf.data();
+}
+
+}  // namespace
+
+void gemm_i8(int64_t m, int64_t n, int64_t k, const int8_t* a, int64_t lda, bool trans_a, const int8_t* b,
+             int64_t ldb, bool trans_b, int32_t* c, int64_t ldc, const int32_t* bias, bool accumulate) {
+  if (m < 0 || n < 0 || k < 0) throw std::invalid_argument("gemm_i8: negative size");
+  if (m == 0 || n == 0) return;
+  if (c == nullptr || ldc < n) throw std::invalid_argument("gemm_i8: C is null or ldc < n");
+  if (k > 0) {
+    if (a == nullptr || b == nullptr) throw std::invalid_argument("gemm_i8: null operand");
+    if (lda < (trans_a ? m : k)) throw std::invalid_argument("gemm_i8: lda too small (" + std::to_string(lda) + ")");
+    if (ldb < (trans_b ? k : n)) throw std::invalid_argument("gemm_i8: ldb too small (" + std::to_string(ldb) + ")");
+  }
+
+  // Initial C: (accumulate ? C : 0) + bias. Depth blocks then add into it.
+  for (int64_t i = 0; i < m; ++i) {
+    int32_t* row = c + i * ldc;
+    if (!accumulate) std::fill(row, row + n, 0);
+    if (bias != nullptr) {
+      for (int64_t j = 0; j < n; ++j) row[j] = wrap_add(row[j], bias[j]);
+    }
+  }
+  if (k == 0) return;
+
+  thread_local std::vector<int16_t> a_buf;
+  thread_local std::vector<int16_t> b_buf;
+  const int64_t kc_max = std::min(k, kKc);
+  const int64_t kcp_max = round_up(kc_max, kKAlign);
+  int16_t* ap = scratch(a_buf, round_up(std::min(m, kMc), kMr) * kcp_max);
+  int16_t* bp = scratch(b_buf, round_up(std::min(n, kNc), kNr) * kcp_max);
+
+  int32_t acc[kMr * kNr];
+  for (int64_t j0 = 0; j0 < n; j0 += kNc) {
+    const int64_t nc = std::min(kNc, n - j0);
+    const int64_t ncp = round_up(nc, kNr);
+    for (int64_t p0 = 0; p0 < k; p0 += kKc) {
+      const int64_t kc = std::min(kKc, k - p0);
+      const int64_t kcp = round_up(kc, kKAlign);
+      pack_b(b, ldb, trans_b, j0, nc, ncp, p0, kc, kcp, bp);
+      for (int64_t i0 = 0; i0 < m; i0 += kMc) {
+        const int64_t mc = std::min(kMc, m - i0);
+        const int64_t mcp = round_up(mc, kMr);
+        pack_a(a, lda, trans_a, i0, mc, mcp, p0, kc, kcp, ap);
+        for (int64_t jr = 0; jr < ncp; jr += kNr) {
+          for (int64_t ir = 0; ir < mcp; ir += kMr) {
+            micro_4x2(ap + ir * kcp, bp + jr * kcp, kcp, acc);
+            const int64_t rows = std::min(kMr, mc - ir);
+            const int64_t cols = std::min(kNr, nc - jr);
+            for (int64_t r = 0; r < rows; ++r) {
+              int32_t* crow = c + (i0 + ir + r) * ldc + j0 + jr;
+              for (int64_t s = 0; s < cols; ++s) crow[s] = wrap_add(crow[s], acc[r * kNr + s]);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+std::vector<int32_t> matmul_i8(std::span<const int8_t> a, std::span<const int8_t> b, int64_t m, int64_t k, int64_t n,
+                               bool trans_b, std::span<const int32_t> bias) {
+  if (m < 0 || k < 0 || n < 0) throw std::invalid_argument("matmul_i8: negative size");
+  if (static_cast<int64_t>(a.size()) != m * k || static_cast<int64_t>(b.size()) != k * n) {
+    throw std::invalid_argument("matmul_i8: operand sizes do not match m, k, n");
+  }
+  if (!bias.empty() && static_cast<int64_t>(bias.size()) != n) throw std::invalid_argument("matmul_i8: bias size != n");
+  std::vector<int32_t> c(static_cast<size_t>(m * n));
+  gemm_i8(m, n, k, a.data(), std::max<int64_t>(k, 1), false, b.data(), std::max<int64_t>(trans_b ? k : n, 1), trans_b,
+          c.data(), std::max<int64_t>(n, 1), bias.empty() ? nullptr : bias.data(), false);
+  return c;
+}
+
+}  // namespace coda::models

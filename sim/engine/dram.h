@@ -1,0 +1,41 @@
+// DRAM behind an interface: the DMA asks when a request of `bytes` issued at `t` completes.
+// SimpleDram is a latency + bandwidth model; a detailed model can implement the same interface.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "sim/config/hw_config.h"
+
+namespace coda::engine {
+
+class Dram {
+ public:
+  virtual ~Dram() = default;
+  // Returns the cycle at which the data of a read is available (or a write is acknowledged).
+  virtual uint64_t access(uint64_t t, uint64_t addr, uint32_t bytes, bool write) = 0;
+  virtual void reset() = 0;
+  virtual uint64_t busy_cycles() const = 0;
+};
+
+// Requests are served in arrival order at `bytes_per_cycle`; each completes `latency_cycles` after its
+// transfer finishes. Fractional bandwidth is tracked in 1/65536-cycle fixed point so that it is exact
+// and deterministic.
+class SimpleDram final : public Dram {
+ public:
+  explicit SimpleDram(const config::DramConfig& cfg);
+  uint64_t access(uint64_t t, uint64_t addr, uint32_t bytes, bool write) override;
+  void reset() override { free_fp_ = 0; busy_fp_ = 0; }
+  uint64_t busy_cycles() const override { return busy_fp_ >> kFrac; }
+
+ private:
+  static constexpr int kFrac = 16;
+  uint64_t latency_;
+  uint64_t cost_per_byte_fp_;  // cycles per byte << kFrac
+  uint64_t free_fp_ = 0;
+  uint64_t busy_fp_ = 0;
+};
+
+std::unique_ptr<Dram> make_dram(const config::DramConfig& cfg);
+
+}  // namespace coda::engine

@@ -1,0 +1,173 @@
+#include "sim/engine/engine.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace coda::engine {
+
+const char* unit_name(Unit u) {
+  switch (u) {
+    case Unit::Load: return "load";
+    case Unit::Execute: return "execute";
+    case Unit::Store: return "store";
+    case Unit::Host: return "host";
+  }
+  return "?";
+}
+
+EngineContext::EngineContext(const config::HwConfig& h, bool fn)
+    : hw(h),
+      functional(fn),
+      dim(h.dim()),
+      dram(make_dram(h.dram)),
+      dma_read(h.dma, *dram, counters, false),
+      dma_write(h.dma, *dram, counters, true),
+      sp(h, counters, fn),
+      acc(h, counters, fn),
+      mesh(h, fn) {}
+
+Engine::Engine(const config::HwConfig& hw, EngineOptions options)
+    : hw_(hw), ctx_(hw_, options.functional), rs_(hw_), load_(ctx_), execute_(ctx_), store_(ctx_) {
+  if (options.functional) ctx_.memory.assign(options.memory_bytes, 0);
+  const std::array<int64_t, 3> entries{hw_.reservation_station.load_entries, hw_.reservation_station.execute_entries,
+                                       hw_.reservation_station.store_entries};
+  const std::array<int64_t, 3> depth{hw_.queue.load, hw_.queue.execute, hw_.queue.store};
+  uint64_t window = 0;
+  for (size_t i = 0; i < 3; ++i) {
+    queues_[i].ring.resize(static_cast<size_t>(entries[i]) + 1);
+    inflight_[i].assign(static_cast<size_t>(std::max<int64_t>(1, depth[i])), 0);
+    window += static_cast<uint64_t>(entries[i]);
+  }
+  size_t ring = 1;
+  while (ring < 64 * window) ring <<= 1;
+  done_ring_.assign(std::max<size_t>(ring, 1 << 12), 0);
+  done_mask_ = done_ring_.size() - 1;
+}
+
+uint64_t Engine::done_of(uint64_t seq, size_t ctrl) const {
+  if (seq == 0) return 0;
+  if (seq + done_mask_ < seq_) return max_done_[ctrl];  // older than the ring: bounded by the latest completion
+  return done_ring_[seq & done_mask_];
+}
+
+uint64_t Engine::deps_done(const Pending& p) const {
+  uint64_t t = 0;
+  for (size_t c = 0; c < 3; ++c) t = std::max(t, done_of(p.dep[c], c));
+  return t;
+}
+
+bool Engine::ready(const Pending& p) const {
+  for (size_t c = 0; c < 3; ++c)
+    if (p.dep[c] > last_sim_seq_[c]) return false;
+  return true;
+}
+
+void Engine::dispatch(const isa::Command& cmd) {
+  const Ctrl type = controller_of(cmd.opcode);
+  const auto ti = static_cast<size_t>(type);
+  uint64_t free_t = rs_.entry_free_time(type);
+  while (free_t == ReservationStation::kUnknown) {
+    step();
+    free_t = rs_.entry_free_time(type);
+  }
+  const uint64_t earliest = std::max(last_dispatch_ + (seq_ ? 1 : 0), barrier_);
+  uint64_t t = earliest;
+  if (free_t > t) {
+    ctx_.counters.rs_full_cycles += free_t - t;
+    ctx_.counters.rs_full_cycles_by_type[ti] += free_t - t;
+    t = free_t;
+  }
+  Pending p;
+  p.cmd = cmd;
+  p.seq = ++seq_;
+  p.dispatch = t;
+  rs_.occupy(type, p.seq);
+  rs_.track(p, type);
+  last_dispatch_ = t;
+  queues_[ti].push(p);
+  ++ctx_.counters.commands;
+  ++ctx_.counters.commands_by_opcode[static_cast<size_t>(cmd.opcode) & 15];
+}
+
+bool Engine::step() {
+  // Among the controllers' oldest commands whose producers are simulated, take the earliest to start.
+  int best = -1;
+  uint64_t best_t = ~0ull;
+  const std::array<uint64_t, 3> free_at{load_.free_at(), execute_.free_at(), store_.free_at()};
+  for (size_t c = 0; c < 3; ++c) {
+    if (queues_[c].size == 0) continue;
+    const Pending& p = queues_[c].front();
+    if (!ready(p)) continue;
+    const uint64_t t = std::max({p.dispatch + 1, free_at[c], deps_done(p), inflight_[c][inflight_pos_[c]]});
+    if (t < best_t) {
+      best_t = t;
+      best = static_cast<int>(c);
+    }
+  }
+  if (best < 0) {
+    for (size_t c = 0; c < 3; ++c)
+      if (queues_[c].size) throw std::logic_error("engine: pending commands with unsatisfiable dependencies");
+    return false;
+  }
+  const auto c = static_cast<size_t>(best);
+  Pending& p = queues_[c].front();
+  const uint64_t ready_t = std::max(p.dispatch + 1, inflight_[c][inflight_pos_[c]]);
+  const uint64_t dep_t = deps_done(p);
+  if (dep_t > ready_t) ctx_.counters.dep_wait_cycles[c] += dep_t - ready_t;
+  const uint64_t earliest = std::max(ready_t, dep_t);
+  Timing tm;
+  switch (static_cast<Ctrl>(c)) {
+    case Ctrl::Load: tm = load_.simulate(p, earliest); break;
+    case Ctrl::Execute: tm = execute_.simulate(p, earliest); break;
+    case Ctrl::Store: tm = store_.simulate(p, earliest); break;
+  }
+  inflight_[c][inflight_pos_[c]] = tm.end;
+  inflight_pos_[c] = (inflight_pos_[c] + 1) % inflight_[c].size();
+  done_ring_[p.seq & done_mask_] = tm.end;
+  last_sim_seq_[c] = p.seq;
+  max_done_[c] = std::max(max_done_[c], tm.end);
+  total_ = std::max(total_, tm.end);
+  rs_.complete(static_cast<Ctrl>(c), p.seq, tm.end);
+  ctx_.record(p.cmd.op, static_cast<Unit>(c), tm.start, tm.end);
+  if (observer_) observer_->on_command(p.cmd, p.seq, p.dispatch, tm.start, tm.end);
+  queues_[c].pop();
+  return true;
+}
+
+void Engine::drain() {
+  while (step()) {
+  }
+}
+
+void Engine::host_op(const isa::Command& cmd) {
+  // The host issues the accelerator's commands, so it first waits for all of them (a fence).
+  drain();
+  const uint64_t start = std::max({total_, last_dispatch_ + 1, barrier_});
+  const uint64_t end = start + cmd.host_cycles;
+  ctx_.counters.host_cycles += cmd.host_cycles;
+  ctx_.record(cmd.op, Unit::Host, start, end);
+  if (observer_) observer_->on_command(cmd, 0, start, start, end);
+  barrier_ = end;
+  total_ = std::max(total_, end);
+}
+
+void Engine::run(CommandSource& source, size_t num_ops) {
+  ctx_.ops.assign(num_ops, OpTiming{});
+  isa::Command cmd;
+  while (source.next(cmd)) {
+    switch (cmd.opcode) {
+      case isa::Opcode::Fence: {
+        drain();
+        barrier_ = std::max({barrier_, total_, last_dispatch_ + 1});
+        break;
+      }
+      case isa::Opcode::Flush: break;
+      case isa::Opcode::HostOp: host_op(cmd); break;
+      case isa::Opcode::LoopWs: throw std::logic_error("engine: LOOP_WS must be expanded by the loop unroller");
+      default: dispatch(cmd);
+    }
+  }
+  drain();
+}
+
+}  // namespace coda::engine

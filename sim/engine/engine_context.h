@@ -1,0 +1,73 @@
+// State shared by the engine's blocks: the configuration, counters, memories, DMA and per-op timing.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "sim/config/hw_config.h"
+#include "sim/engine/dma.h"
+#include "sim/engine/dram.h"
+#include "sim/engine/mesh.h"
+#include "sim/engine/scratchpad.h"
+#include "sim/engine/stats.h"
+#include "sim/isa/command.h"
+
+namespace coda::engine {
+
+inline constexpr uint32_t kNoOp = 0xFFFFFFFFu;
+
+// Start/end of an op's commands, overall and per unit.
+struct OpTiming {
+  static constexpr uint64_t kNone = ~0ull;
+  uint64_t start = kNone, end = 0;
+  std::array<uint64_t, kNumUnits> unit_start{kNone, kNone, kNone, kNone};
+  std::array<uint64_t, kNumUnits> unit_end{};
+  uint64_t macs = 0;
+  uint64_t commands = 0;
+};
+
+// A dispatched command waiting in (or issued from) the reservation station.
+struct Pending {
+  isa::Command cmd;
+  uint64_t seq = 0;
+  uint64_t dispatch = 0;
+  std::array<uint64_t, 3> dep{};  // newest producer seq per controller (0: none)
+  // For computes: the output operand named by the preceding preload.
+  isa::LocalAddr c_addr;
+  uint16_t c_rows = 0, c_cols = 0;
+};
+
+struct Timing {
+  uint64_t start = 0, end = 0;
+};
+
+struct EngineContext {
+  EngineContext(const config::HwConfig& hw, bool functional);
+
+  const config::HwConfig& hw;
+  bool functional;
+  int64_t dim;
+  Counters counters;
+  std::unique_ptr<Dram> dram;
+  DmaChannel dma_read, dma_write;
+  Scratchpad sp;
+  AccumulatorMem acc;
+  Mesh mesh;
+  std::vector<uint8_t> memory;     // functional DRAM contents
+  std::vector<OpTiming> ops;
+
+  void record(uint32_t op, Unit unit, uint64_t start, uint64_t end) {
+    if (op == kNoOp || op >= ops.size()) return;
+    auto& t = ops[op];
+    auto u = static_cast<size_t>(unit);
+    if (start < t.start) t.start = start;
+    if (end > t.end) t.end = end;
+    if (start < t.unit_start[u]) t.unit_start[u] = start;
+    if (end > t.unit_end[u]) t.unit_end[u] = end;
+    ++t.commands;
+  }
+};
+
+}  // namespace coda::engine

@@ -1,0 +1,28 @@
+// ExecuteController: issues CONFIG_EX, PRELOAD and COMPUTE in order and drives the mesh
+// (timing rules in mesh.h). Outputs are written (or accumulated) into the accumulator.
+#pragma once
+
+#include "sim/engine/engine_context.h"
+
+namespace coda::engine {
+
+class ExecuteController {
+ public:
+  explicit ExecuteController(EngineContext& ctx) : ctx_(ctx) {}
+  Timing simulate(const Pending& p, uint64_t earliest);
+  uint64_t free_at() const { return free_; }
+  void reset();
+
+ private:
+  Timing preload(const Pending& p, uint64_t start);
+  Timing compute(const Pending& p, uint64_t start);
+  void functional_compute(const Pending& p, bool preloaded);
+
+  EngineContext& ctx_;
+  uint64_t free_ = 0;
+  // Output operand of the next compute (set by the preload).
+  isa::LocalAddr c_addr_ = isa::LocalAddr::garbage();
+  uint16_t c_rows_ = 0, c_cols_ = 0;
+};
+
+}  // namespace coda::engine

@@ -1,0 +1,65 @@
+#include "sim/engine/load_controller.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace coda::engine {
+
+void LoadController::reset() {
+  free_ = 0;
+  stride_.fill(0);
+}
+
+Timing LoadController::simulate(const Pending& p, uint64_t earliest) {
+  const isa::Command& c = p.cmd;
+  const uint64_t start = std::max(earliest, free_);
+  if (c.opcode == isa::Opcode::ConfigLd) {
+    stride_[c.stream % 3] = c.stride;
+    free_ = start + 1;
+    return {start, start + 1};
+  }
+  const int stream = c.opcode == isa::Opcode::Mvin ? 0 : c.opcode == isa::Opcode::Mvin2 ? 1 : 2;
+  const uint32_t stride = stride_[stream];
+  const bool to_acc = c.addr1.is_acc();
+  const uint32_t elem = to_acc ? 4 : 1;
+  const uint32_t row_bytes = uint32_t(c.cols1) * elem;
+  const auto dim = static_cast<uint32_t>(ctx_.dim);
+  const uint32_t blocks = (c.cols1 + dim - 1) / dim;
+  const uint64_t wlat = to_acc ? ctx_.acc.write_latency()
+                               : ctx_.sp.write_latency() + uint64_t(ctx_.hw.dma.mvin_scale_latency_cycles);
+  uint64_t t = start;
+  uint64_t end = start + 1;
+  for (uint32_t r = 0; r < c.rows1; ++r) {
+    const RowTiming rt = ctx_.dma_read.row(t, c.dram_addr + uint64_t(r) * stride, row_bytes);
+    t = rt.last_issue + 1;
+    for (uint32_t b = 0; b < blocks; ++b) {
+      const uint32_t row = c.addr1.row() + b * dim + r;
+      const uint64_t w = to_acc ? ctx_.acc.reserve_write(row, rt.done, 1, false) : ctx_.sp.reserve_write(row, rt.done, 1);
+      end = std::max(end, w + wlat);
+    }
+  }
+  free_ = t;
+  ctx_.counters.busy_cycles[0] += t - start;
+
+  if (ctx_.functional) {
+    for (uint32_t r = 0; r < c.rows1; ++r) {
+      const uint8_t* src = ctx_.memory.data() + c.dram_addr + uint64_t(r) * stride;
+      for (uint32_t b = 0; b < blocks; ++b) {
+        const uint32_t row = c.addr1.row() + b * dim + r;
+        const uint32_t n = std::min<uint32_t>(dim, c.cols1 - b * dim);
+        if (to_acc) {
+          auto dst = ctx_.acc.row(row);
+          std::memcpy(dst.data(), src + size_t(b) * dim * 4, size_t(n) * 4);
+          std::fill(dst.begin() + n, dst.end(), 0);
+        } else {
+          auto dst = ctx_.sp.row(row);
+          std::memcpy(dst.data(), src + size_t(b) * dim, n);
+          std::fill(dst.begin() + n, dst.end(), int8_t{0});
+        }
+      }
+    }
+  }
+  return {start, end};
+}
+
+}  // namespace coda::engine

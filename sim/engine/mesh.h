@@ -1,0 +1,55 @@
+// MeshWithDelays: the DIM x DIM systolic array with its input skew and output de-skew registers.
+//
+// Timing (weight-stationary). Row i of A enters the skew buffer at cycle s + i; element k reaches PE(k, 0)
+// at s + i + k and PE(k, j) at s + i + k + j; the partial sum of output (i, j) leaves the bottom of column j
+// at s + i + DIM + j and the de-skew registers align the row, so output row i leaves the mesh at
+// s + i + latency(), latency() = 2*DIM - 1 + output_delay. Weights (B) shift in from the top into the PEs'
+// shadow buffers (PE-level double buffering) while the previous compute streams: a preload occupies the
+// top port for max(rows_B, 4) cycles, a compute the left port for max(rows_A, 4) cycles (the floor of 4
+// keeps writes to one accumulator address 4 cycles apart); a transposed operand passes the transposer and
+// occupies its port for DIM cycles. COMPUTE_PRELOADED flips to the shadow weights, so it starts once they
+// are complete; the next preload may start filling the shadow buffer as soon as that flip happened.
+//
+// Output-stationary: A and B stream together for max(K, 4) cycles; results then drain down the columns,
+// row i leaving at s + feed + DIM - 1 + i + output_delay.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/config/hw_config.h"
+#include "sim/isa/command.h"
+
+namespace coda::engine {
+
+class Mesh {
+ public:
+  explicit Mesh(const config::HwConfig& hw, bool functional);
+
+  int64_t dim() const { return dim_; }
+  uint64_t latency() const { return latency_; }
+  static uint64_t feed_rows(uint64_t rows, bool transposed, uint64_t dim) {
+    if (transposed) return dim;
+    return rows < 4 ? 4 : rows;
+  }
+
+  // Timing state (cycles at which the ports free up, and the weight double buffer).
+  uint64_t left_free = 0;        // A input port
+  uint64_t top_free = 0;         // B/D input port
+  uint64_t shadow_free = 0;      // the shadow weight buffer may be refilled from this cycle
+  uint64_t weights_ready = 0;    // the last preloaded weights are complete in the shadow buffers
+  uint64_t drained = 0;          // cycle the last output leaves the mesh (for dataflow switches)
+  isa::Dataflow dataflow = isa::Dataflow::WS;
+  bool a_transpose = false, b_transpose = false;
+  void reset();
+
+  // Functional state: active and shadow weights (WS) or the stationary partial sums (OS), DIM x DIM.
+  std::vector<int8_t> shadow, active;  // [k][j]
+  std::vector<int32_t> os_acc;         // [i][j]
+
+ private:
+  int64_t dim_;
+  uint64_t latency_;
+};
+
+}  // namespace coda::engine

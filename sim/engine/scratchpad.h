@@ -1,0 +1,65 @@
+// Gemmini's Scratchpad and AccumulatorMem: capacity, banks, ports, read/write latencies, and (in
+// functional mode) the data: int8 rows of DIM elements in the scratchpad, int32 rows in the accumulator.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "sim/config/hw_config.h"
+#include "sim/engine/bank_calendar.h"
+#include "sim/engine/stats.h"
+
+namespace coda::engine {
+
+class Scratchpad {
+ public:
+  Scratchpad(const config::HwConfig& hw, Counters& counters, bool functional);
+
+  int64_t rows() const { return rows_; }
+  int64_t bank_of(uint32_t row) const { return (row / bank_rows_) % banks_; }
+  uint64_t read_latency() const { return read_latency_; }
+  uint64_t write_latency() const { return write_latency_; }
+  // Port reservations: returns the cycle the access actually starts.
+  uint64_t reserve_read(uint32_t row, uint64_t t, uint64_t nrows);
+  uint64_t reserve_write(uint32_t row, uint64_t t, uint64_t nrows);
+  void reset();
+
+  // Functional data (valid only in functional mode).
+  std::span<int8_t> row(uint32_t r) { return {data_.data() + size_t(r) * dim_, size_t(dim_)}; }
+
+ private:
+  int64_t dim_, rows_, banks_, bank_rows_;
+  uint64_t read_latency_, write_latency_;
+  Counters& counters_;
+  std::vector<BankPorts> ports_;
+  std::vector<int8_t> data_;
+};
+
+class AccumulatorMem {
+ public:
+  AccumulatorMem(const config::HwConfig& hw, Counters& counters, bool functional);
+
+  int64_t rows() const { return rows_; }
+  int64_t bank_of(uint32_t row) const { return (row / bank_rows_) % banks_; }
+  uint64_t read_latency() const { return read_latency_; }
+  uint64_t write_latency() const { return write_latency_; }
+  uint64_t scale_latency() const { return scale_latency_; }
+  bool dual_ported() const { return dual_; }
+  uint64_t reserve_read(uint32_t row, uint64_t t, uint64_t nrows);
+  // An accumulating write is a read-modify-write: on a single-ported bank it needs both accesses.
+  uint64_t reserve_write(uint32_t row, uint64_t t, uint64_t nrows, bool accumulate);
+  void reset();
+
+  std::span<int32_t> row(uint32_t r) { return {data_.data() + size_t(r) * dim_, size_t(dim_)}; }
+
+ private:
+  int64_t dim_, rows_, banks_, bank_rows_;
+  uint64_t read_latency_, write_latency_, scale_latency_;
+  bool dual_;
+  Counters& counters_;
+  std::vector<BankPorts> ports_;
+  std::vector<int32_t> data_;
+};
+
+}  // namespace coda::engine

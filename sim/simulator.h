@@ -1,0 +1,64 @@
+// The simulator's embedding API: lower an op graph for a hardware config, run the engine, and collect
+// per-op and per-category results. `coda sim`, the LUT builder and the SystemC wrapper build on this.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "models/op_graph.h"
+#include "sim/compiler/lowering.h"
+#include "sim/config/hw_config.h"
+#include "sim/engine/stats.h"
+
+namespace coda::sim {
+
+struct SimOptions {
+  bool functional = false;
+  bool verify = false;          // implies functional
+  uint64_t seed = 1;            // functional input data
+  compiler::LoweringOptions lowering;
+  std::ostream* dump_commands = nullptr;  // text dump of every simulated command with its cycles
+};
+
+struct OpResult {
+  std::string name;
+  models::OpKind kind = models::OpKind::MatMul;
+  models::Category category = models::Category::MatMul;
+  models::Block block = models::Block::MHA;
+  int32_t layer = -1;
+  std::string placement;        // "accelerator", "fused", "host"
+  uint64_t start = 0, end = 0;  // first command start, last command end
+  uint64_t cycles = 0;          // cycles attributed to this op (they sum to total_cycles)
+  uint64_t macs = 0;
+  uint64_t commands = 0;
+  std::array<uint64_t, engine::kNumUnits> unit_start{}, unit_end{};
+  std::array<bool, engine::kNumUnits> unit_used{};
+};
+
+struct VerifyResult {
+  bool ran = false;
+  uint64_t ops_checked = 0;
+  uint64_t elements_checked = 0;
+  uint64_t mismatches = 0;
+  std::string first_mismatch;   // op, index, expected, got
+};
+
+struct SimResult {
+  std::string workload;
+  uint64_t total_cycles = 0;
+  double seconds = 0;
+  double mesh_utilization = 0;  // ideal MACs / (rows * cols * cycles)
+  uint64_t total_macs = 0;
+  std::array<uint64_t, models::kNumCategories> breakdown_cycles{};
+  std::vector<OpResult> ops;
+  engine::Counters counters;
+  VerifyResult verify;
+  std::string tiling;
+};
+
+SimResult simulate(const config::HwConfig& hw, const models::OpGraph& graph, const SimOptions& options = {});
+
+}  // namespace coda::sim
