@@ -75,7 +75,6 @@ void add_config_command(CLI::App& app, Action& action) {
   auto opts = std::make_shared<ConfigOptions>();
   CLI::App* config = app.add_subcommand("config", "Validate, show and document hardware configs");
   config->require_subcommand(1);
-  config->footer("File format, base: chains, -p overrides and error messages: docs/configuration.md");
 
   CLI::App* check = config->add_subcommand(
       "check", "Validate hardware config files; print every error of every file, and FILE: ok for good ones");
@@ -102,6 +101,9 @@ void add_config_command(CLI::App& app, Action& action) {
       "docs", "Write the Markdown reference of every hardware config key (docs/config-reference.md)");
   docs->add_option("-o,--output", opts->output, "Write to FILE instead of stdout")->type_name("FILE");
   docs->callback([opts, &action] { action = [opts] { return run_docs(*opts); }; });
+
+  // Set last: subcommands inherit the footer of their parent at creation.
+  config->footer("File format, base: chains, -p overrides and error messages: docs/configuration.md");
 }
 
 }  // namespace coda::cli

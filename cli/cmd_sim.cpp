@@ -21,6 +21,7 @@ struct SimArgs {
   bool verify = false;
   std::string json, csv, trace, dump;
   std::string tiling = "gemmini-auto";
+  std::string dataflow = "ws";
   uint64_t seed = 1;
   size_t op_rows = 40;
 };
@@ -44,6 +45,9 @@ void add_sim_command(CLI::App& app, Action& action) {
   sub->add_option("--dump-commands", args->dump, "Write every simulated command with its dispatch/start/end cycles");
   sub->add_option("--tiling", args->tiling, "Tiling policy: gemmini-auto (tiled_matmul_auto) or block")
       ->capture_default_str();
+  sub->add_option("--dataflow", args->dataflow, "Mesh dataflow for the run: ws or os (must be enabled by mesh.dataflow)")
+      ->check(CLI::IsMember({"ws", "os"}))
+      ->capture_default_str();
   sub->add_option("--seed", args->seed, "Seed of the functional-mode input data")->capture_default_str();
   sub->add_option("--ops", args->op_rows, "Rows of the per-op table on stdout")->capture_default_str();
   sub->callback([sub, args, &action] {
@@ -56,6 +60,11 @@ void add_sim_command(CLI::App& app, Action& action) {
       opt.verify = args->verify;
       opt.seed = args->seed;
       opt.lowering.tiling = args->tiling;
+      opt.lowering.dataflow = args->dataflow == "os" ? isa::Dataflow::OS : isa::Dataflow::WS;
+      if ((hw.mesh.dataflow == config::Dataflow::WS && args->dataflow == "os") ||
+          (hw.mesh.dataflow == config::Dataflow::OS && args->dataflow == "ws"))
+        throw config::InputError({args->config, 0, 0}, "mesh.dataflow",
+                                 "the config does not enable the " + args->dataflow + " dataflow requested by --dataflow");
       std::ofstream dump;
       if (!args->dump.empty()) {
         dump.open(args->dump);

@@ -167,11 +167,14 @@ void require_scale_range(double s, double lo, double hi, const char* what) {
 constexpr double kErfA = -0.2888;
 constexpr double kErfB = -1.769;
 
-// exp(p) on (-ln2, 0] (I-BERT quant_modules.py coefficients): 0.35815147 p^2 + 0.96963238 p + 1,
-// written as a (p + b)^2 + c.
-constexpr double kExpA = 0.35815147;
-constexpr double kExpB = 0.96963238 / (2.0 * kExpA);
-constexpr double kExpC = 1.0 - kExpA * kExpB * kExpB;
+// exp(p) on (-ln2, 0] as A p^2 + B p + C (written as a (p + b)^2 + c for i-Poly).
+struct ExpCoefficients {
+  double a2, a1, a0;
+};
+// Relative-error minimax (Remez, 4-point equioscillation, max |L(p) e^-p - 1| = 1.7248e-3).
+constexpr ExpCoefficients kExpMinimax{0.35090781503695434, 0.9608458220876038, 0.9982752367939133};
+// I-BERT quant_modules.py.
+constexpr ExpCoefficients kExpIBert{0.35815147, 0.96963238, 1.0};
 
 int ceil_log2(uint64_t n) { return n <= 1 ? 0 : static_cast<int>(std::bit_width(n - 1)); }
 
@@ -252,14 +255,20 @@ std::vector<int32_t> gelu(std::span<const int32_t> q, const GeluParams& p) {
 // i-exp
 // ---------------------------------------------------------------------------------------------------------------
 
-ExpParams make_exp_params(double input_scale) {
+ExpParams make_exp_params(double input_scale, ExpPolynomial polynomial) {
   require_scale_range(input_scale, std::ldexp(1.0, -40), std::ldexp(1.0, 16), "make_exp_params");
   ExpParams p;
   p.input_scale = input_scale;
+  p.polynomial = polynomial;
+  const ExpCoefficients k = polynomial == ExpPolynomial::IBert ? kExpIBert : kExpMinimax;
+  const double a = k.a2;
+  const double b = k.a1 / (2.0 * a);
+  const double c = k.a0 - a * b * b;
   p.to_log2 = make_dyadic(input_scale / std::numbers::ln2 * std::ldexp(1.0, ExpParams::kFracBits));
   const double sp = std::numbers::ln2 / std::ldexp(1.0, ExpParams::kFracBits);
-  p.poly = make_poly_params(kExpA, kExpB, kExpC, sp);
-  p.to_out = make_dyadic(p.poly.output_scale * std::ldexp(1.0, ExpParams::kOutBits));
+  p.poly = make_poly_params(a, b, c, sp);
+  // poly < 2^35, so a 27-bit multiplier keeps poly * multiplier < 2^62.
+  p.to_out = make_dyadic(p.poly.output_scale * std::ldexp(1.0, ExpParams::kOutBits), 27);
   return p;
 }
 
@@ -271,7 +280,7 @@ int32_t exp(int64_t q, const ExpParams& p) {
   const int64_t f = t & ((int64_t{1} << ExpParams::kFracBits) - 1);
   const int64_t shift = int64_t{p.to_out.shift} + z;
   if (shift > 62) return 0;  // exp(x) * 2^30 < 1/4
-  const int64_t v = poly(-f, p.poly);  // L(p) in units of a S_p^2, < 2^31
+  const int64_t v = poly(-f, p.poly);  // L(p) in units of a S_p^2, < 2^35
   return static_cast<int32_t>(round_shift(v * int64_t{p.to_out.multiplier}, static_cast<int>(shift)));
 }
 
@@ -279,7 +288,9 @@ int32_t exp(int64_t q, const ExpParams& p) {
 // i-Softmax
 // ---------------------------------------------------------------------------------------------------------------
 
-SoftmaxParams make_softmax_params(double input_scale) { return {make_exp_params(input_scale)}; }
+SoftmaxParams make_softmax_params(double input_scale, ExpPolynomial polynomial) {
+  return {make_exp_params(input_scale, polynomial)};
+}
 
 int32_t softmax_max(std::span<const int32_t> row) {
   if (row.empty()) bad("softmax_max: empty row");

@@ -127,21 +127,30 @@ std::vector<int32_t> gelu(std::span<const int32_t> q, const GeluParams& p);
 // x = -ln2 (z + f), z integer, f in [0, 1): t = round(-q * S / ln2 * 2^kFracBits) by one dyadic multiply
 // (instead of I-BERT's per-element division by floor(ln2 / S)), z = t >> kFracBits, f = t mod 2^kFracBits.
 // exp(-f ln2) ~ L(p) = a (p + b)^2 + c on p = -f ln2 in (-ln2, 0] via i-Poly with scale ln2 / 2^kFracBits,
-// with I-BERT's coefficients 0.35815147 p^2 + 0.96963238 p + 1 (a = 0.35815147, b = 0.96963238 / 2a,
-// c = 1 - a b^2). out = round(poly * to_out / 2^z), to_out = a S_p^2 * 2^kOutBits. exp(0) ~ 2^kOutBits.
+// out = round(poly * to_out / 2^z), to_out = a S_p^2 * 2^kOutBits.
+enum class ExpPolynomial : uint8_t {
+  // Default. Relative-error minimax quadratic on [-ln2, 0] (Remez): 0.35090782 p^2 + 0.96084582 p + 0.99827524,
+  // max relative error 1.725e-3 (the right criterion for softmax, whose result is a ratio of exps).
+  // exp(0) = 0.99828 (2^30 * 0.99828); L is increasing, so i-exp stays monotonic across the z boundaries.
+  Minimax,
+  // I-BERT's quant_modules.py coefficients 0.35815147 p^2 + 0.96963238 p + 1: exact at p = 0 and p = -ln2,
+  // max absolute error 1.9e-3 but max relative error 3.3e-3 (near p = -0.56).
+  IBert,
+};
 struct ExpParams {
-  static constexpr int kFracBits = 14;  // fraction bits of t (units of ln2)
+  static constexpr int kFracBits = 16;  // fraction bits of t (units of ln2)
   static constexpr int kOutBits = 30;   // output scale 2^-30
   double input_scale = 0.0;
+  ExpPolynomial polynomial = ExpPolynomial::Minimax;
   Dyadic to_log2;    // -q * to_log2 = t
-  PolyParams poly;   // on p_q = -f, scale ln2 / 2^kFracBits
-  Dyadic to_out;     // poly * to_out = exp(p) * 2^kOutBits (before the shift by z)
+  PolyParams poly;   // on p_q = -f, scale ln2 / 2^kFracBits; value < 2^35
+  Dyadic to_out;     // poly * to_out = exp(p) * 2^kOutBits (before the shift by z); 27-bit multiplier
   double output_scale() const { return 1.0 / static_cast<double>(int64_t{1} << kOutBits); }
 };
 // input_scale in [2^-40, 2^16]. Throws std::invalid_argument otherwise.
-ExpParams make_exp_params(double input_scale);
+ExpParams make_exp_params(double input_scale, ExpPolynomial polynomial = ExpPolynomial::Minimax);
 // exp(q * S) * 2^30 (rounded) for q <= 0. q is clamped to [-(2^32 - 1), 0] (so a difference of two int32
-// values is always a valid input); positive q gives exp(0). Returns a value in [0, ~2^30].
+// values is always a valid input); positive q gives exp(0). Returns a value in [0, 2^30].
 int32_t exp(int64_t q, const ExpParams& p);
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -160,7 +169,7 @@ struct SoftmaxParams {
   ExpParams exp;
   double output_scale() const { return 1.0 / kOutMax; }
 };
-SoftmaxParams make_softmax_params(double input_scale);
+SoftmaxParams make_softmax_params(double input_scale, ExpPolynomial polynomial = ExpPolynomial::Minimax);
 int32_t softmax_max(std::span<const int32_t> row);  // throws std::invalid_argument on an empty row
 int64_t softmax_exp_sum(std::span<const int32_t> row, int32_t max, const SoftmaxParams& p);
 int64_t softmax_inverse(int64_t sum);  // sum > 0 (a row's sum is >= ~2^30); throws otherwise

@@ -154,8 +154,8 @@ class GraphBuilder {
   }
 
   // A non-MatMul op over a rows x cols tensor.
-  uint32_t eltwise(std::string name, OpKind kind, Block block, int32_t layer, int64_t rows, int64_t cols,
-                   DType in, DType out, std::vector<uint32_t> inputs) {
+  uint32_t eltwise(std::string name, OpKind kind, Block block, int32_t layer, int64_t rows, int64_t cols, DType in,
+                   DType out, std::vector<uint32_t> inputs) {
     Op op;
     op.name = std::move(name);
     op.kind = kind;
@@ -252,8 +252,7 @@ OpGraph build_op_graph(const TransformerSpec& spec) {
     x = b.eltwise(nm("ln2"), OpKind::LayerNorm, Block::FFN, l, tokens, h, DType::Int32, DType::Int8, {res2});
   }
 
-  if (spec.vocab > 0)
-    b.matmul("lm_head", Block::Head, -1, weight_gemm(tokens, h, spec.vocab, false), from(x));
+  if (spec.vocab > 0) b.matmul("lm_head", Block::Head, -1, weight_gemm(tokens, h, spec.vocab, false), from(x));
   return g;
 }
 

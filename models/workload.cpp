@@ -57,10 +57,10 @@ void TransformerSpec::validate() const {
     checked_product({8, rows, std::max({hidden, width, ffn[i]})}, "activation size");
     checked_product({8, hidden, std::max(width, ffn[i])}, "weight size");
     checked_product({8, batch, heads[i], seq_len, seq_len}, "attention score size");
-    const int64_t layer_macs = checked_sum(
-        checked_sum(checked_product({4, rows, hidden, width}, "projection MACs"),
-                    checked_product({2, rows, seq_len, width}, "attention MACs"), "layer MACs"),
-        checked_product({2, rows, hidden, ffn[i]}, "FFN MACs"), "layer MACs");
+    const int64_t layer_macs =
+        checked_sum(checked_sum(checked_product({4, rows, hidden, width}, "projection MACs"),
+                                checked_product({2, rows, seq_len, width}, "attention MACs"), "layer MACs"),
+                    checked_product({2, rows, hidden, ffn[i]}, "FFN MACs"), "layer MACs");
     total_macs = checked_sum(total_macs, layer_macs, "total MACs");
   }
   if (vocab > 0) {

@@ -172,14 +172,14 @@ bool Lowering::emit_loop(isa::Command& cmd) {
     ti_ = (bi + p.tile.i - 1) / p.tile.i;
     tj_ = (bj + p.tile.j - 1) / p.tile.j;
     tk_ = (bk + p.tile.k - 1) / p.tile.k;
-    if (!config_ex_sent_) {
-      cmd = isa::Command{};
-      cmd.opcode = isa::Opcode::ConfigEx;
-      cmd.op = op.id;
-      cmd.dataflow = isa::Dataflow::WS;
-      config_ex_sent_ = true;
-      return true;
-    }
+    // Every MatMul configures the execute pipeline (dataflow and operand transposes).
+    cmd = isa::Command{};
+    cmd.opcode = isa::Opcode::ConfigEx;
+    cmd.op = op.id;
+    cmd.dataflow = options_.dataflow;
+    cmd.a_transpose = mm.transpose_a;
+    cmd.b_transpose = mm.transpose_b;
+    return true;
   }
   if (batch_ >= mm.batch) return false;
   const int64_t ib = std::min(p.tile.i, bi - i0_ * p.tile.i);

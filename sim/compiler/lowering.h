@@ -43,6 +43,7 @@ struct OpPlan {
 struct LoweringOptions {
   std::string tiling = "gemmini-auto";
   bool fuse_requant = true;      // requantization on the mvout path (the accumulator's scale)
+  isa::Dataflow dataflow = isa::Dataflow::WS;
 };
 
 class Lowering final : public engine::CommandSource {

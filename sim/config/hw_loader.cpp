@@ -122,6 +122,7 @@ class Loader {
       load_file(base.lexically_normal().string(), loc);
     }
 
+    begin_layer();
     std::vector<Assignment> assignments;
     std::vector<std::string> errored;
     read_tree(hw_schema(), root, display, {kBaseKey}, assignments, diagnostics_, errored);
@@ -174,6 +175,10 @@ class Loader {
     assign(*index, *c.value, loc);
   }
 
+  // Values set after begin_layer() override those set before: a base file, the file extending it, then the
+  // overrides. Consistency problems are blamed on the key of the rule that was set in the latest layer.
+  void begin_layer() { ++layer_; }
+
   // Runs the consistency rules (unless the input could not be read) and throws if anything went wrong.
   // `fallback` locates problems whose keys were all left at their defaults.
   LoadedHwConfig finish(const SourceLocation& fallback) {
@@ -182,13 +187,17 @@ class Loader {
         bool involves_error = false;
         for (const auto& k : issue.keys) involves_error = involves_error || errored_.count(k) > 0;
         if (involves_error) continue;
+        // The key set last (in the latest layer) is the likely culprit; among keys of one layer, the rule's
+        // first. Keys left at their defaults are blamed only when no key of the rule was set.
         std::string blame = issue.keys.front();
         SourceLocation loc = fallback;
+        int best_layer = 0;
         for (const auto& k : issue.keys) {
-          if (auto it = result_.origins.find(k); it != result_.origins.end()) {
+          auto it = layer_of_.find(k);
+          if (it != layer_of_.end() && it->second > best_layer) {
+            best_layer = it->second;
             blame = k;
-            loc = it->second;
-            break;
+            loc = result_.origins.at(k);
           }
         }
         error(loc, blame, issue.message);
@@ -207,12 +216,15 @@ class Loader {
     const auto& schema = hw_schema();
     schema.set(index, result_.config, value);
     result_.origins[schema.params()[index].path] = loc;
+    layer_of_[schema.params()[index].path] = layer_;
   }
 
   LoadedHwConfig result_;
   std::vector<Diagnostic> diagnostics_;
   std::set<std::string> errored_;
   bool fatal_ = false;
+  int layer_ = 0;
+  std::map<std::string, int> layer_of_;
   std::vector<fs::path> stack_;
   std::vector<std::string> stack_display_;
 };
@@ -220,6 +232,7 @@ class Loader {
 std::string override_origin(const std::string& raw) { return fmt::format("<-p {}>", raw); }
 
 void load_overrides(Loader& loader, const std::vector<std::string>& overrides) {
+  loader.begin_layer();
   for (const auto& raw : overrides) loader.load_override(raw, override_origin(raw));
 }
 
@@ -275,6 +288,7 @@ void apply_overrides(HwConfig& config, const std::vector<std::string>& overrides
 void set_param(HwConfig& config, const std::string& path, const std::string& value, const std::string& origin) {
   const std::string where = origin.empty() ? fmt::format("<{}={}>", path, value) : origin;
   Loader loader(config);
+  loader.begin_layer();
   loader.set_from_text(trim(path), value, {where, 0, 0});
   config = loader.finish({where, 0, 0}).config;
 }

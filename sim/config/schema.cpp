@@ -455,8 +455,9 @@ std::string schema_markdown(const SchemaInfo& schema, std::string_view title, st
   }
   if (!schema.rules().empty()) {
     md += "## Consistency rules\n\n";
-    md += "Checked on the merged config (after `base:` files and `-p` overrides); a violation is reported at the\n"
-          "first key of the rule that the input sets.\n\n";
+    md += "Checked on the merged config (after `base:` files and `-p` overrides). A violation is reported at the\n"
+          "key of the rule that was set last (an override, else the file that extends a base, else the base); among\n"
+          "keys set in the same place, at the first key the rule names.\n\n";
     for (const auto& r : schema.rules()) md += fmt::format("- {}\n", r);
   }
   while (md.size() > 1 && md[md.size() - 1] == '\n' && md[md.size() - 2] == '\n') md.pop_back();

@@ -68,7 +68,7 @@ struct SectionSpec {
 };
 
 // A consistency problem found by a cross-key check. `keys` lists the keys involved, the one most likely
-// wrong first; the loader reports the problem at the first of them that the input set explicitly.
+// wrong first; the loader reports the problem at the one the input set last (ties: the first listed).
 struct Issue {
   std::vector<std::string> keys;
   std::string message;

@@ -103,7 +103,7 @@ struct Field {
   bool present = false;  // the key appears (even with a bad value)
   bool ok = false;       // ... and its value parsed and is in range
   T value{};
-  SourceLocation loc;    // of the value
+  SourceLocation loc;  // of the value
 };
 
 // `heads` and `ffn`: an integer for every layer, or a list with one entry per layer.
@@ -111,7 +111,7 @@ struct PerLayerField {
   bool present = false;
   bool ok = false;
   bool is_list = false;
-  std::vector<int64_t> values;           // one value when !is_list
+  std::vector<int64_t> values;            // one value when !is_list
   std::vector<SourceLocation> item_locs;  // per list entry
   SourceLocation loc;
 };
@@ -124,8 +124,8 @@ struct FileFields {
   PerLayerField heads, ffn;
 };
 
-const std::vector<std::string_view> kKeys = {"name",  "base", "layers",   "seq_len", "hidden", "heads",
-                                             "ffn",   "head_dim", "batch", "causal",  "vocab"};
+const std::vector<std::string_view> kKeys = {"name", "base",     "layers", "seq_len", "hidden", "heads",
+                                             "ffn",  "head_dim", "batch",  "causal",  "vocab"};
 
 // Levenshtein distance, for "did you mean" hints.
 size_t edit_distance(std::string_view a, std::string_view b) {
@@ -252,8 +252,7 @@ class FileParser {
     d_.error(loc, key, fmt::format("expected a boolean (true or false), got {}", describe(v)));
   }
 
-  void parse_string(Field<std::string>& field, const std::string& key, const YAML::Node& v,
-                    const SourceLocation& loc) {
+  void parse_string(Field<std::string>& field, const std::string& key, const YAML::Node& v, const SourceLocation& loc) {
     field.present = true;
     field.loc = loc;
     if (!v.IsScalar()) {
@@ -268,8 +267,7 @@ class FileParser {
     field.ok = true;
   }
 
-  void parse_per_layer(PerLayerField& field, const std::string& key, const YAML::Node& v,
-                       const SourceLocation& loc) {
+  void parse_per_layer(PerLayerField& field, const std::string& key, const YAML::Node& v, const SourceLocation& loc) {
     field.present = true;
     field.loc = loc;
     if (v.IsSequence()) {
@@ -324,8 +322,7 @@ bool parse_file(const std::string& text, FileFields& out, Diagnostics& diags) {
     return false;
   }
   if (docs.size() > 1) {
-    diags.error(location(out.file, docs[1].Mark()), "",
-                fmt::format("expected one YAML document, got {}", docs.size()));
+    diags.error(location(out.file, docs[1].Mark()), "", fmt::format("expected one YAML document, got {}", docs.size()));
   }
   const YAML::Node& root = docs[0];
   if (!root.IsMap()) {
@@ -338,8 +335,8 @@ bool parse_file(const std::string& text, FileFields& out, Diagnostics& diags) {
 }
 
 // Reads a whole file; nullopt (with a diagnostic at `where`) when it cannot be read.
-std::optional<std::string> read_file(const std::string& path, const SourceLocation& where,
-                                     const std::string& key_path, std::string_view what, Diagnostics& diags) {
+std::optional<std::string> read_file(const std::string& path, const SourceLocation& where, const std::string& key_path,
+                                     std::string_view what, Diagnostics& diags) {
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
   if (ec || !fs::exists(st)) {
@@ -566,8 +563,7 @@ GemmDims parse_gemm_spec(std::string_view arg, const std::string& origin) {
     parts.push_back(trim(rest.substr(0, comma)));
   parts.push_back(trim(rest));
   if (parts.size() != 3)
-    throw InputError(loc, "gemm",
-                     fmt::format("expected three comma-separated dimensions M,K,N, got {}", parts.size()));
+    throw InputError(loc, "gemm", fmt::format("expected three comma-separated dimensions M,K,N, got {}", parts.size()));
 
   static const char* const names[] = {"M", "K", "N"};
   std::vector<Diagnostic> diags;

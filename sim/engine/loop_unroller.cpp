@@ -11,8 +11,28 @@ using isa::Opcode;
 LoopUnroller::LoopUnroller(const config::HwConfig& hw, CommandSource& inner)
     : inner_(inner),
       dim_(hw.dim()),
-      block_len_(static_cast<uint32_t>(std::max<int64_t>(1, hw.dma.max_request_bytes / hw.sp_row_bytes()))) {
+      block_len_(static_cast<uint32_t>(std::max<int64_t>(1, hw.dma.max_request_bytes / hw.sp_row_bytes()))),
+      bus_bytes_(static_cast<uint32_t>(std::max<int64_t>(1, hw.dma.bus_bits / 8))) {
   buf_.reserve(4096);
+  stores_.reserve(4096);
+}
+
+void LoopUnroller::flush_stores() {
+  for (; store_pos_ < stores_.size(); ++store_pos_) buf_.push_back(stores_[store_pos_]);
+  stores_.clear();
+  store_pos_ = 0;
+}
+
+void LoopUnroller::maybe_store() {
+  if (store_pos_ >= stores_.size()) return;
+  if (++pairs_ % store_interval_ != 0 && store_pos_ > 0) return;
+  buf_.push_back(stores_[store_pos_++]);
+  if (store_pos_ < stores_.size() && stores_[store_pos_ - 1].opcode == isa::Opcode::ConfigSt)
+    buf_.push_back(stores_[store_pos_++]);
+  if (store_pos_ == stores_.size()) {
+    stores_.clear();
+    store_pos_ = 0;
+  }
 }
 
 bool LoopUnroller::next(Command& cmd) {
@@ -21,6 +41,23 @@ bool LoopUnroller::next(Command& cmd) {
   }
   cmd = buf_[pos_++];
   return true;
+}
+
+// Reads the next command of the inner stream once; a LOOP_WS becomes the next loop (its prologue is emitted
+// now), anything else is held until this loop is done.
+void LoopUnroller::lookahead() {
+  if (has_nxt_ || has_held_ || inner_done_) return;
+  Command c;
+  if (!inner_.next(c)) {
+    inner_done_ = true;
+  } else if (c.opcode == Opcode::LoopWs) {
+    nxt_ = Loop{inner_.loop_args(c.loop), c.op, 0};
+    has_nxt_ = true;
+    prologue(nxt_);
+  } else {
+    held_ = c;
+    has_held_ = true;
+  }
 }
 
 // Fills buf_ with the next phase.
@@ -34,23 +71,13 @@ bool LoopUnroller::refill() {
       return true;
     }
     if (cur_.k < cur_.a.k_blocks) {
+      // Before the last k-step, read ahead so that the next loop's prologue (bias and first loads) overlaps
+      // this loop's last computes, as the second loop unit would.
+      if (cur_.k + 1 == cur_.a.k_blocks) lookahead();
       body(cur_);
       return true;
     }
-    // The body is done: read ahead so that the next loop's prologue precedes this loop's stores.
-    if (!has_nxt_ && !has_held_ && !inner_done_) {
-      Command c;
-      if (!inner_.next(c)) {
-        inner_done_ = true;
-      } else if (c.opcode == Opcode::LoopWs) {
-        nxt_ = Loop{inner_.loop_args(c.loop), c.op, 0};
-        has_nxt_ = true;
-        prologue(nxt_);
-      } else {
-        held_ = c;
-        has_held_ = true;
-      }
-    }
+    lookahead();
     epilogue(cur_);
     has_cur_ = false;
     if (has_nxt_) {
@@ -68,9 +95,14 @@ bool LoopUnroller::refill() {
   } else {
     if (inner_done_ || !inner_.next(c)) {
       inner_done_ = true;
+      if (store_pos_ < stores_.size()) {
+        flush_stores();
+        return true;
+      }
       return false;
     }
   }
+  flush_stores();
   if (c.opcode == Opcode::LoopWs) {
     cur_ = Loop{inner_.loop_args(c.loop), c.op, 0};
     has_cur_ = true;
@@ -204,14 +236,18 @@ void LoopUnroller::body(Loop& l) {
       c.rows2 = uint16_t(ib);
       c.cols2 = uint16_t(jb);
       buf_.push_back(c);
+      maybe_store();
     }
   }
 }
 
 void LoopUnroller::epilogue(const Loop& l) {
   const isa::LoopWsArgs& a = l.a;
+  flush_stores();
   if (!a.store_c) return;
   const auto dim = uint32_t(dim_);
+  std::vector<Command>& out = stores_;
+  pairs_ = 0;
   Command s;
   s.op = l.op;
   s.opcode = Opcode::ConfigSt;
@@ -219,8 +255,10 @@ void LoopUnroller::epilogue(const Loop& l) {
   s.act = a.act;
   s.scale_mult = a.scale_mult;
   s.scale_shift = a.scale_shift;
-  buf_.push_back(s);
+  out.push_back(s);
   const uint32_t elem = a.c_full ? 4 : 1;
+  const uint32_t mvout_cycles = (uint32_t(dim) * dim * elem + bus_bytes_ - 1) / bus_bytes_;
+  store_interval_ = std::max<uint32_t>(1, (mvout_cycles + dim - 1) / dim);
   for (uint32_t i = 0; i < a.i_blocks; ++i) {
     for (uint32_t j = 0; j < a.j_blocks; ++j) {
       Command m;
@@ -230,7 +268,7 @@ void LoopUnroller::epilogue(const Loop& l) {
       m.addr1 = LocalAddr::acc(a.acc_row + (i * a.j_blocks + j) * dim, false, a.c_full);
       m.rows1 = uint16_t(bsize(i, a.i_blocks, a.pad_i));
       m.cols1 = uint16_t(bsize(j, a.j_blocks, a.pad_j));
-      buf_.push_back(m);
+      out.push_back(m);
     }
   }
 }

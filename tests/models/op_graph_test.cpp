@@ -18,9 +18,9 @@ namespace coda::models {
 namespace {
 
 const std::vector<std::string> kLayerOpNames = {
-    "q_proj",  "q_requant",    "k_proj",   "k_requant",   "v_proj", "v_requant", "qk",
-    "softmax", "attn_v",       "attn_requant", "out_proj", "attn_resadd", "ln1",  "ffn1",
-    "gelu",    "gelu_requant", "ffn2",     "ffn_resadd",  "ln2"};
+    "q_proj",  "q_requant",    "k_proj",       "k_requant",  "v_proj",      "v_requant", "qk",
+    "softmax", "attn_v",       "attn_requant", "out_proj",   "attn_resadd", "ln1",       "ffn1",
+    "gelu",    "gelu_requant", "ffn2",         "ffn_resadd", "ln2"};
 
 // Closed-form MACs of one encoder layer: Q/K/V/out projections, QK^T and attention x V, the two FFN GEMMs.
 int64_t layer_macs(int64_t batch, int64_t s, int64_t h, int64_t heads, int64_t head_dim, int64_t f) {
@@ -206,8 +206,7 @@ TEST(OpGraph, KindsShapesAndDtypes) {
   const int64_t t = 2 * 64;  // tokens
   const int64_t bh = 2 * 4;  // batch x heads
 
-  auto expect_mm = [&](const std::string& name, int64_t batch, int64_t m, int64_t k, int64_t n, bool bias,
-                       bool tb) {
+  auto expect_mm = [&](const std::string& name, int64_t batch, int64_t m, int64_t k, int64_t n, bool bias, bool tb) {
     const Op& op = op_named(g, name);
     EXPECT_EQ(op.kind, OpKind::MatMul) << name;
     EXPECT_EQ(op.mm.batch, batch) << name;
@@ -279,8 +278,7 @@ TEST(OpGraph, ProducerConsumerLinks) {
   EXPECT_EQ(inputs("L1.v_proj"), ids(g, {"L0.ln2"}));
   EXPECT_EQ(inputs("L1.attn_resadd"), ids(g, {"L1.out_proj", "L0.ln2"}));
   // Consumers: L0.ln2 feeds the three projections and the residual of layer 1; ln1 feeds ffn1 and the residual.
-  EXPECT_EQ(op_named(g, "L0.ln2").consumers,
-            ids(g, {"L1.q_proj", "L1.k_proj", "L1.v_proj", "L1.attn_resadd"}));
+  EXPECT_EQ(op_named(g, "L0.ln2").consumers, ids(g, {"L1.q_proj", "L1.k_proj", "L1.v_proj", "L1.attn_resadd"}));
   EXPECT_EQ(op_named(g, "L0.ln1").consumers, ids(g, {"L0.ffn1", "L0.ffn_resadd"}));
   EXPECT_TRUE(op_named(g, "L1.ln2").consumers.empty());
 }

@@ -157,8 +157,7 @@ TEST(WorkloadLoader, BaseRelativeToTheFileAndNameFromStem) {
 }
 
 TEST(WorkloadLoader, DefaultsFromString) {
-  const models::TransformerSpec s =
-      parse_workload_string("layers: 2\nseq_len: 8\nhidden: 64\nheads: 4\nffn: 256\n");
+  const models::TransformerSpec s = parse_workload_string("layers: 2\nseq_len: 8\nhidden: 64\nheads: 4\nffn: 256\n");
   EXPECT_EQ(s.name, "workload");
   EXPECT_EQ(s.head_dim, 16);
   EXPECT_EQ(s.batch, 1);
@@ -213,15 +212,15 @@ TEST(WorkloadLoaderErrors, WrongTypes) {
 TEST(WorkloadLoaderErrors, OutOfRange) {
   const std::string f = kData + "bad_range.yaml";
   EXPECT_EQ(file_errors("bad_range.yaml"), (std::vector<std::string>{
-                                                f + ":1:9: layers: must be >= 1, got 0",
-                                                f + ":2:10: seq_len: must be >= 1, got -5",
-                                                f + ":3:9: hidden: must be >= 1, got 0",
-                                                f + ":4:8: heads: must be >= 1, got 0",
-                                                f + ":5:6: ffn: must be >= 1, got 0",
-                                                f + ":6:11: head_dim: must be >= 1, got 0",
-                                                f + ":7:8: batch: must be >= 1, got 0",
-                                                f + ":8:8: vocab: must be >= 0, got -1",
-                                            }));
+                                               f + ":1:9: layers: must be >= 1, got 0",
+                                               f + ":2:10: seq_len: must be >= 1, got -5",
+                                               f + ":3:9: hidden: must be >= 1, got 0",
+                                               f + ":4:8: heads: must be >= 1, got 0",
+                                               f + ":5:6: ffn: must be >= 1, got 0",
+                                               f + ":6:11: head_dim: must be >= 1, got 0",
+                                               f + ":7:8: batch: must be >= 1, got 0",
+                                               f + ":8:8: vocab: must be >= 0, got -1",
+                                           }));
   EXPECT_EQ(string_errors("layers: 5000\nseq_len: 8\nhidden: 64\nheads: 4\nffn: 8\n"),
             std::vector<std::string>{"w.yaml:1:9: layers: must be <= 4096, got 5000"});
 }
@@ -351,7 +350,8 @@ TEST(WorkloadLoaderErrors, BaseProblems) {
                 kData + "bad_base_child.yaml:2:10: seq_len: expected an integer, got the string 'many'",
                 kData + "bad_base_parent.yaml:6:8: batch: must be >= 1, got 0",
             }));
-  EXPECT_EQ(string_errors("base: [a]\nlayers: 1\n"), std::vector<std::string>{"w.yaml:1:7: base: expected a string, got a list"});
+  EXPECT_EQ(string_errors("base: [a]\nlayers: 1\n"),
+            std::vector<std::string>{"w.yaml:1:7: base: expected a string, got a list"});
 }
 
 TEST(WorkloadLoaderErrors, InputErrorMessageJoinsAllDiagnostics) {
@@ -396,8 +396,9 @@ TEST(GemmSpec, Errors) {
   auto errs = [](const std::string& arg) { return errors_of([&] { parse_gemm_spec(arg); }); };
   EXPECT_EQ(errs("gemm:1,2"),
             std::vector<std::string>{"<-w gemm:1,2>: gemm: expected three comma-separated dimensions M,K,N, got 2"});
-  EXPECT_EQ(errs("gemm:1,2,3,4"),
-            std::vector<std::string>{"<-w gemm:1,2,3,4>: gemm: expected three comma-separated dimensions M,K,N, got 4"});
+  EXPECT_EQ(
+      errs("gemm:1,2,3,4"),
+      std::vector<std::string>{"<-w gemm:1,2,3,4>: gemm: expected three comma-separated dimensions M,K,N, got 4"});
   EXPECT_EQ(errs("gemm:0,x,-3"), (std::vector<std::string>{
                                      "<-w gemm:0,x,-3>: gemm.M: must be >= 1, got 0",
                                      "<-w gemm:0,x,-3>: gemm.K: expected an integer, got 'x'",
@@ -427,8 +428,9 @@ TEST(WorkloadArgument, ResolvesGemmPathsAndShippedNames) {
 
   const std::vector<std::string> unknown = errors_of([] { load_workload_graph("bert-bsae"); });
   ASSERT_EQ(unknown.size(), 1u);
-  EXPECT_TRUE(unknown[0].starts_with("bert-bsae: no such workload file, and no shipped workload of that name "
-                                     "(shipped: bert-base, bert-base-seq128, bert-large, "))
+  EXPECT_TRUE(
+      unknown[0].starts_with("bert-bsae: no such workload file, and no shipped workload of that name "
+                             "(shipped: bert-base, bert-base-seq128, bert-large, "))
       << unknown[0];
   EXPECT_EQ(errors_of([] { load_workload_graph("dir/missing.yaml"); }),
             std::vector<std::string>{"dir/missing.yaml: cannot open workload file 'dir/missing.yaml': no such file"});
