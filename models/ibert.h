@@ -117,7 +117,8 @@ struct GeluParams {
 };
 // input_scale in [2^-40, 2^12]. Throws std::invalid_argument otherwise.
 GeluParams make_gelu_params(double input_scale);
-// i-GELU of one element. Saturates to int32 (only reachable when out_extra_bits > 0 and |x| > 2^19).
+// i-GELU of one element, int32 at output_scale. Saturates to int32 (reachable only for |x| > 2^18 when
+// out_extra_bits > 0, or for q within a 2^-24 fraction of INT32_MAX).
 int32_t gelu(int32_t q, const GeluParams& p);
 std::vector<int32_t> gelu(std::span<const int32_t> q, const GeluParams& p);
 
@@ -173,6 +174,7 @@ SoftmaxParams make_softmax_params(double input_scale, ExpPolynomial polynomial =
 int32_t softmax_max(std::span<const int32_t> row);  // throws std::invalid_argument on an empty row
 int64_t softmax_exp_sum(std::span<const int32_t> row, int32_t max, const SoftmaxParams& p);
 int64_t softmax_inverse(int64_t sum);  // sum > 0 (a row's sum is >= ~2^30); throws otherwise
+// Pass 3 for one element x of the row (x <= max; a larger x is treated as x = max). Result in [0, 127].
 int8_t softmax_apply(int32_t x, int32_t max, int64_t inverse, const SoftmaxParams& p);
 // Whole row: the composition of the passes over row[0, valid); out[valid, n) = 0 (masked, e.g. causal).
 // valid = -1 means the whole row. out.size() == row.size(); 1 <= valid <= row.size().
@@ -192,7 +194,7 @@ struct IsqrtResult {
   int iterations = 0;   // Newton steps taken (divisions), for the normalizer's timing model
 };
 IsqrtResult isqrt_newton(uint64_t n);
-uint32_t isqrt32(uint32_t n);  // floor(sqrt(n)) for every uint32 (<= 4 iterations +1 check)
+uint32_t isqrt32(uint32_t n);  // floor(sqrt(n)) for every uint32 (verified exhaustively; <= 6 divisions)
 uint64_t isqrt64(uint64_t n);  // floor(sqrt(n)) for every uint64
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -204,7 +206,8 @@ uint64_t isqrt64(uint64_t n);  // floor(sqrt(n)) for every uint64
 //                                                     chosen so |x - mean| * 2^t < 2^k (no overflow, full precision)
 //   pass 2: layernorm_accumulate_squares(chunk, c, v) v = sum of (x - mean)^2 on that grid (uint64)
 //           st = layernorm_finish(c, v)               std_sum = isqrt(v) (= sqrt(n) * std), inv = floor(2^62 / std_sum)
-//   pass 3: y = layernorm_apply(x, channel, st, p)    round(((d * inv) >> 38) * G[ch] + B[ch]) >> 40, saturated
+//   pass 3: y = layernorm_apply(x, channel, st, p)    v = round(d * inv / 2^38)   (d / std_sum, 24 fraction bits)
+//                                                     y = sat8(round((v * G[ch] + B[ch]) / 2^40))
 // with G[ch] = round(gamma[ch] * sqrt(n) / S_out * 2^16) and B[ch] = round(beta[ch] / S_out * 2^40).
 // A zero-variance row (all equal, or a single element) gives inv = 0 and y = round(beta / S_out).
 // epsilon is not modelled (as in I-BERT); it only matters when the variance is comparable to epsilon.
@@ -244,13 +247,14 @@ LayerNormParams make_layernorm_params(std::span<const double> gamma, std::span<c
 LayerNormParams make_layernorm_params(int64_t channels, double output_scale);
 
 void layernorm_accumulate(std::span<const int32_t> chunk, LayerNormSums& sums);  // pass 1
-LayerNormCenter layernorm_center(const LayerNormSums& sums);                     // count >= 1, else throws
+LayerNormCenter layernorm_center(const LayerNormSums& sums);                     // count in [1, 2^30], else throws
 int64_t layernorm_centered(int32_t x, const LayerNormCenter& c);                   // d = (x - mean) on the grid
 void layernorm_accumulate_squares(std::span<const int32_t> chunk, const LayerNormCenter& c,
                                   uint64_t& var_sum);                             // pass 2
 LayerNormStats layernorm_finish(const LayerNormCenter& c, uint64_t var_sum);
 LayerNormStats layernorm_stats(std::span<const int32_t> row);  // passes 1 and 2 over a whole row
-int8_t layernorm_apply(int32_t x, int64_t channel, const LayerNormStats& st, const LayerNormParams& p);  // pass 3
+// Pass 3 for one element of the row the stats were computed on; channel in [0, p.channels) (not checked: hot path).
+int8_t layernorm_apply(int32_t x, int64_t channel, const LayerNormStats& st, const LayerNormParams& p);
 // Whole row = the composition of the passes. row.size() == out.size() == p.channels.
 void layernorm_row(std::span<const int32_t> row, std::span<int8_t> out, const LayerNormParams& p);
 // rows x p.channels matrix, row-major.

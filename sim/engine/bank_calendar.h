@@ -12,20 +12,28 @@ class PortCalendar {
  public:
   // Reserves `len` consecutive cycles starting at the earliest cycle >= t that overlaps no recorded interval.
   uint64_t reserve(uint64_t t, uint64_t len) {
+    // One pass finds the interval to replace (the first that ended earliest) and whether [t, t+len) is free;
+    // only on a conflict do we search for the earliest gap. Each jump to a conflicting interval's end skips
+    // only infeasible starts, so the result is the earliest conflict-free start >= t.
+    size_t victim = 0;
+    bool conflict = false;
+    for (size_t i = 0; i < busy_.size(); ++i) {
+      const Interval& iv = busy_[i];
+      conflict |= (iv.end > t) & (iv.start < t + len);
+      if (iv.end < busy_[victim].end) victim = i;
+    }
     uint64_t s = t;
-    for (bool moved = true; moved;) {
-      moved = false;
-      for (const auto& iv : busy_) {
-        if (iv.end > s && iv.start < s + len) {
-          s = iv.end;
-          moved = true;
+    if (conflict) {
+      for (bool moved = true; moved;) {
+        moved = false;
+        for (const auto& iv : busy_) {
+          if (iv.end > s && iv.start < s + len) {
+            s = iv.end;
+            moved = true;
+          }
         }
       }
     }
-    // Replace the interval that ended earliest.
-    size_t victim = 0;
-    for (size_t i = 1; i < busy_.size(); ++i)
-      if (busy_[i].end < busy_[victim].end) victim = i;
     busy_[victim] = {s, s + len};
     return s;
   }

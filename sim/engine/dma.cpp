@@ -19,6 +19,7 @@ void DmaChannel::reset() {
   slot_ = 0;
   next_issue_ = 0;
   bus_free_ = 0;
+  last_done_ = 0;
 }
 
 uint32_t DmaChannel::split_count(uint64_t addr, uint32_t bytes, uint32_t max_bytes) {
@@ -60,6 +61,7 @@ uint64_t DmaChannel::issue_request(uint64_t t, uint64_t addr, uint32_t bytes) {
     counters_.dram_bytes_read += bytes;
   }
   slot = done;
+  last_done_ = done;
   return issue;
 }
 
@@ -70,7 +72,7 @@ RowTiming DmaChannel::row(uint64_t t, uint64_t addr, uint32_t bytes) {
     uint32_t piece = static_cast<uint32_t>(std::min<uint64_t>(align, max_bytes_));
     while (piece > bytes) piece >>= 1;
     r.last_issue = issue_request(t, addr, piece);
-    r.done = std::max(r.done, slot_free_[(slot_ + in_flight_ - 1) % in_flight_]);
+    r.done = std::max(r.done, last_done_);
     addr += piece;
     bytes -= piece;
   }

@@ -42,6 +42,7 @@ class DmaChannel {
   uint64_t slot_ = 0;
   uint64_t next_issue_ = 0;          // one request per cycle
   uint64_t bus_free_ = 0;            // data bus (read responses, or write data)
+  uint64_t last_done_ = 0;           // completion of the request issued last
 };
 
 }  // namespace coda::engine

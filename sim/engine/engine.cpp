@@ -93,12 +93,14 @@ bool Engine::step() {
   // Among the controllers' oldest commands whose producers are simulated, take the earliest to start.
   int best = -1;
   uint64_t best_t = ~0ull;
+  std::array<uint64_t, 3> dep_done{};
   const std::array<uint64_t, 3> free_at{load_.free_at(), execute_.free_at(), store_.free_at()};
   for (size_t c = 0; c < 3; ++c) {
     if (queues_[c].size == 0) continue;
     const Pending& p = queues_[c].front();
     if (!ready(p)) continue;
-    const uint64_t t = std::max({p.dispatch + 1, free_at[c], deps_done(p), inflight_[c][inflight_pos_[c]]});
+    dep_done[c] = deps_done(p);
+    const uint64_t t = std::max({p.dispatch + 1, free_at[c], dep_done[c], inflight_[c][inflight_pos_[c]]});
     if (t < best_t) {
       best_t = t;
       best = static_cast<int>(c);
@@ -112,7 +114,7 @@ bool Engine::step() {
   const auto c = static_cast<size_t>(best);
   Pending& p = queues_[c].front();
   const uint64_t ready_t = std::max(p.dispatch + 1, inflight_[c][inflight_pos_[c]]);
-  const uint64_t dep_t = deps_done(p);
+  const uint64_t dep_t = dep_done[c];
   if (dep_t > ready_t) ctx_.counters.dep_wait_cycles[c] += dep_t - ready_t;
   const uint64_t earliest = std::max(ready_t, dep_t);
   Timing tm;
@@ -122,7 +124,7 @@ bool Engine::step() {
     case Ctrl::Store: tm = store_.simulate(p, earliest); break;
   }
   inflight_[c][inflight_pos_[c]] = tm.end;
-  inflight_pos_[c] = (inflight_pos_[c] + 1) % inflight_[c].size();
+  if (++inflight_pos_[c] == inflight_[c].size()) inflight_pos_[c] = 0;
   done_ring_[p.seq & done_mask_] = tm.end;
   last_sim_seq_[c] = p.seq;
   max_done_[c] = std::max(max_done_[c], tm.end);

@@ -28,6 +28,21 @@ ReservationStation::ReservationStation(const config::HwConfig& hw)
   sp_reader_.assign(sp_blocks, 0);
   acc_writer_.assign(acc_blocks, 0);
   acc_reader_.assign(acc_blocks, 0);
+  for (size_t i = 0; i < 3; ++i) refresh_min(i);
+}
+
+void ReservationStation::refresh_min(size_t type) {
+  const auto& v = entries_[type];
+  uint64_t best = kUnknown;
+  size_t idx = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i].done < best) {
+      best = v[i].done;
+      idx = i;
+    }
+  }
+  min_done_[type] = best;
+  min_idx_[type] = idx;
 }
 
 void ReservationStation::reset() {
@@ -37,24 +52,27 @@ void ReservationStation::reset() {
   std::fill(acc_writer_.begin(), acc_writer_.end(), 0);
   std::fill(acc_reader_.begin(), acc_reader_.end(), 0);
   c_addr_ = isa::LocalAddr::garbage();
-}
-
-uint64_t ReservationStation::entry_free_time(Ctrl type) const {
-  uint64_t best = kUnknown;
-  for (const Entry& e : entries_[size_t(type)]) best = std::min(best, e.done);
-  return best;
+  for (size_t i = 0; i < 3; ++i) refresh_min(i);
 }
 
 void ReservationStation::occupy(Ctrl type, uint64_t seq) {
-  auto& v = entries_[size_t(type)];
-  auto it = std::min_element(v.begin(), v.end(), [](const Entry& a, const Entry& b) { return a.done < b.done; });
-  *it = Entry{seq, kUnknown};
+  const auto t = size_t(type);
+  entries_[t][min_idx_[t]] = Entry{seq, kUnknown};  // the first entry with the smallest `done`
+  refresh_min(t);
 }
 
 void ReservationStation::complete(Ctrl type, uint64_t seq, uint64_t end) {
-  for (Entry& e : entries_[size_t(type)]) {
+  const auto t = size_t(type);
+  auto& v = entries_[t];
+  for (size_t i = 0; i < v.size(); ++i) {
+    Entry& e = v[i];
     if (e.seq == seq && e.done == kUnknown) {
       e.done = end;
+      // Keep the cached minimum: the first entry holding the smallest `done`.
+      if (end < min_done_[t] || (end == min_done_[t] && i < min_idx_[t])) {
+        min_done_[t] = end;
+        min_idx_[t] = i;
+      }
       return;
     }
   }

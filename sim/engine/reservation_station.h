@@ -22,7 +22,7 @@ class ReservationStation {
   explicit ReservationStation(const config::HwConfig& hw);
 
   // Earliest cycle an entry of `type` frees, or kUnknown if every entry holds an unsimulated command.
-  uint64_t entry_free_time(Ctrl type) const;
+  uint64_t entry_free_time(Ctrl type) const { return min_done_[size_t(type)]; }
   // Takes the entry that frees first for a command with sequence number `seq`.
   void occupy(Ctrl type, uint64_t seq);
   // Records the completion of command `seq` of `type`.
@@ -42,7 +42,13 @@ class ReservationStation {
   void writes(Pending& p, Ctrl type, std::vector<uint64_t>& writer, std::vector<uint64_t>& reader, uint32_t row,
               uint32_t rows);
 
+  void refresh_min(size_t type);
+
   std::array<std::vector<Entry>, 3> entries_;
+  // Per type: the smallest `done` of its entries (kUnknown if all are unsimulated) and the first entry
+  // holding it. Kept up to date by occupy() and complete() so that entry_free_time() is O(1).
+  std::array<uint64_t, 3> min_done_{};
+  std::array<size_t, 3> min_idx_{};
   uint32_t dim_shift_;
   // Per DIM-row block: newest writer and newest reader, packed as seq << 2 | controller.
   std::vector<uint64_t> sp_writer_, sp_reader_, acc_writer_, acc_reader_;

@@ -1,5 +1,7 @@
 #include "sim/engine/scratchpad.h"
 
+#include <bit>
+
 namespace coda::engine {
 
 Scratchpad::Scratchpad(const config::HwConfig& hw, Counters& counters, bool functional)
@@ -7,6 +9,9 @@ Scratchpad::Scratchpad(const config::HwConfig& hw, Counters& counters, bool func
       rows_(hw.sp_rows()),
       banks_(hw.scratchpad.banks),
       bank_rows_(hw.sp_bank_rows()),
+      pow2_(std::has_single_bit(static_cast<uint64_t>(banks_)) && std::has_single_bit(static_cast<uint64_t>(bank_rows_))),
+      bank_shift_(static_cast<uint32_t>(std::countr_zero(static_cast<uint64_t>(bank_rows_)))),
+      bank_mask_(static_cast<uint64_t>(banks_) - 1),
       read_latency_(static_cast<uint64_t>(hw.scratchpad.read_latency_cycles)),
       write_latency_(static_cast<uint64_t>(hw.scratchpad.write_latency_cycles)),
       counters_(counters),
@@ -42,6 +47,9 @@ AccumulatorMem::AccumulatorMem(const config::HwConfig& hw, Counters& counters, b
       rows_(hw.acc_rows()),
       banks_(hw.accumulator.banks),
       bank_rows_(hw.acc_bank_rows()),
+      pow2_(std::has_single_bit(static_cast<uint64_t>(banks_)) && std::has_single_bit(static_cast<uint64_t>(bank_rows_))),
+      bank_shift_(static_cast<uint32_t>(std::countr_zero(static_cast<uint64_t>(bank_rows_)))),
+      bank_mask_(static_cast<uint64_t>(banks_) - 1),
       read_latency_(static_cast<uint64_t>(hw.accumulator.read_latency_cycles)),
       write_latency_(static_cast<uint64_t>(hw.accumulator.write_latency_cycles)),
       scale_latency_(static_cast<uint64_t>(hw.accumulator.scale_latency_cycles)),

@@ -17,7 +17,10 @@ class Scratchpad {
   Scratchpad(const config::HwConfig& hw, Counters& counters, bool functional);
 
   int64_t rows() const { return rows_; }
-  int64_t bank_of(uint32_t row) const { return (row / bank_rows_) % banks_; }
+  int64_t bank_of(uint32_t row) const {
+    if (pow2_) return int64_t((row >> bank_shift_) & bank_mask_);
+    return (row / bank_rows_) % banks_;
+  }
   uint64_t read_latency() const { return read_latency_; }
   uint64_t write_latency() const { return write_latency_; }
   // Port reservations: returns the cycle the access actually starts.
@@ -30,6 +33,9 @@ class Scratchpad {
 
  private:
   int64_t dim_, rows_, banks_, bank_rows_;
+  bool pow2_;                  // banks_ and bank_rows_ are powers of two: bank_of() by shift and mask
+  uint32_t bank_shift_;
+  uint64_t bank_mask_;
   uint64_t read_latency_, write_latency_;
   Counters& counters_;
   std::vector<BankPorts> ports_;
@@ -41,7 +47,10 @@ class AccumulatorMem {
   AccumulatorMem(const config::HwConfig& hw, Counters& counters, bool functional);
 
   int64_t rows() const { return rows_; }
-  int64_t bank_of(uint32_t row) const { return (row / bank_rows_) % banks_; }
+  int64_t bank_of(uint32_t row) const {
+    if (pow2_) return int64_t((row >> bank_shift_) & bank_mask_);
+    return (row / bank_rows_) % banks_;
+  }
   uint64_t read_latency() const { return read_latency_; }
   uint64_t write_latency() const { return write_latency_; }
   uint64_t scale_latency() const { return scale_latency_; }
@@ -55,6 +64,9 @@ class AccumulatorMem {
 
  private:
   int64_t dim_, rows_, banks_, bank_rows_;
+  bool pow2_;                  // banks_ and bank_rows_ are powers of two: bank_of() by shift and mask
+  uint32_t bank_shift_;
+  uint64_t bank_mask_;
   uint64_t read_latency_, write_latency_, scale_latency_;
   bool dual_;
   Counters& counters_;
