@@ -98,11 +98,11 @@ struct HostConfig {
 // sqrt(capacity / reference) (reference/energy.md).
 struct EnergyConfig {
   double mac_pj = 0.23;                           // 8-bit multiply (0.2) + accumulate share (0.03), Horowitz 2014
-  double scratchpad_read_pj_per_byte = 1.25;      // 64-bit access of a 32 KB array = 20 pJ -> 2.5 pJ/B scaled
-  double scratchpad_write_pj_per_byte = 1.25;
+  double scratchpad_read_pj_per_byte = 2.5;       // Horowitz 2014: 64-bit access of a 32 KB array = 20 pJ = 2.5 pJ/B
+  double scratchpad_write_pj_per_byte = 2.5;
   double scratchpad_reference_kb = 32;
-  double accumulator_read_pj_per_byte = 1.25;
-  double accumulator_write_pj_per_byte = 1.25;
+  double accumulator_read_pj_per_byte = 2.5;
+  double accumulator_write_pj_per_byte = 2.5;
   double accumulator_reference_kb = 32;
   double dram_pj_per_byte = 64;                   // LPDDR4 8 pJ/bit
   double dma_pj_per_byte = 0.5;

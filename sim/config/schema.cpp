@@ -186,6 +186,7 @@ std::optional<std::string> ParamSpec::violation(const Value& value, const std::s
   }
   if (type != ParamType::Int && type != ParamType::Float) return std::nullopt;
   double x = type == ParamType::Int ? static_cast<double>(std::get<int64_t>(value)) : std::get<double>(value);
+  if (!std::isfinite(x)) return fmt::format("must be a finite number, got {}", shown);
   if (min) {
     if (min_exclusive && !(x > *min)) return fmt::format("must be > {}, got {}", format_bound(type, *min), shown);
     if (!min_exclusive && x < *min) return fmt::format("must be >= {}, got {}", format_bound(type, *min), shown);

@@ -156,7 +156,8 @@ TEST(ConfigSchema, ChecksRanges) {
   EXPECT_EQ(conv(s, "memory.banks", "6").error, "must be a power of two, got 6");
   EXPECT_EQ(conv(s, "memory.banks", "0").error, "must be >= 1, got 0");
   EXPECT_TRUE(conv(s, "memory.banks", "8").value);
-  EXPECT_EQ(spec(s, "rate").violation(Value(std::nan("")), "nan"), "must be > 0, got nan");
+  EXPECT_EQ(spec(s, "rate").violation(Value(std::nan("")), "nan"), "must be a finite number, got nan");
+  EXPECT_EQ(spec(s, "rate").violation(Value(2.0), "2.0"), std::nullopt);
 }
 
 TEST(ConfigSchema, SuggestsTheClosestKey) {
