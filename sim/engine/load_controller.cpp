@@ -32,10 +32,21 @@ Timing LoadController::simulate(const Pending& p, uint64_t earliest) {
   for (uint32_t r = 0; r < c.rows1; ++r) {
     const RowTiming rt = ctx_.dma_read.row(t, c.dram_addr + uint64_t(r) * stride, row_bytes);
     t = rt.last_issue + 1;
-    for (uint32_t b = 0; b < blocks; ++b) {
-      const uint32_t row = c.addr1.row() + b * dim + r;
-      const uint64_t w = to_acc ? ctx_.acc.reserve_write(row, rt.done, 1, false) : ctx_.sp.reserve_write(row, rt.done, 1);
-      end = std::max(end, w + wlat);
+    // A row's blocks land in consecutive DIM-row groups: when they share a bank, the bank's write port is
+    // busy for `blocks` consecutive cycles; otherwise each bank takes its own row.
+    const uint32_t first = c.addr1.row() + r, last = first + (blocks - 1) * dim;
+    const bool one_bank = to_acc ? ctx_.acc.bank_of(first) == ctx_.acc.bank_of(last)
+                                 : ctx_.sp.bank_of(first) == ctx_.sp.bank_of(last);
+    if (one_bank) {
+      const uint64_t w = to_acc ? ctx_.acc.reserve_write(first, rt.done, blocks, false)
+                                : ctx_.sp.reserve_write(first, rt.done, blocks);
+      end = std::max(end, w + blocks - 1 + wlat);
+    } else {
+      for (uint32_t b = 0; b < blocks; ++b) {
+        const uint32_t row = first + b * dim;
+        const uint64_t w = to_acc ? ctx_.acc.reserve_write(row, rt.done, 1, false) : ctx_.sp.reserve_write(row, rt.done, 1);
+        end = std::max(end, w + wlat);
+      }
     }
   }
   free_ = t;
