@@ -12,33 +12,53 @@
 
 namespace coda::engine {
 
+// The banking both memories share: rows split evenly over banks (bank = row / rows_per_bank), each bank
+// with its port calendar, and per-bank access counters.
+class BankedSram {
+ public:
+  BankedSram(int64_t rows, int64_t banks, bool dual_ported, std::vector<uint64_t>& reads,
+             std::vector<uint64_t>& writes, uint64_t& conflict_cycles);
+
+  int64_t bank_of(uint32_t row) const {
+    if (pow2_) return int64_t((row >> bank_shift_) & bank_mask_);
+    return (row / bank_rows_) % banks_;
+  }
+  // Port reservations of `cycles` port cycles for `nrows` rows: the cycle the access actually starts.
+  uint64_t read(uint32_t row, uint64_t t, uint64_t nrows, uint64_t cycles);
+  uint64_t write(uint32_t row, uint64_t t, uint64_t nrows, uint64_t cycles);
+  void reset();
+
+ private:
+  int64_t banks_, bank_rows_;
+  bool pow2_;  // banks_ and bank_rows_ are powers of two: bank_of() by shift and mask
+  uint32_t bank_shift_;
+  uint64_t bank_mask_;
+  std::vector<BankPorts> ports_;
+  std::vector<uint64_t>& reads_;
+  std::vector<uint64_t>& writes_;
+  uint64_t& conflict_cycles_;
+};
+
 class Scratchpad {
  public:
   Scratchpad(const config::HwConfig& hw, Counters& counters, bool functional);
 
   int64_t rows() const { return rows_; }
-  int64_t bank_of(uint32_t row) const {
-    if (pow2_) return int64_t((row >> bank_shift_) & bank_mask_);
-    return (row / bank_rows_) % banks_;
-  }
+  int64_t bank_of(uint32_t row) const { return banks_.bank_of(row); }
   uint64_t read_latency() const { return read_latency_; }
   uint64_t write_latency() const { return write_latency_; }
   // Port reservations: returns the cycle the access actually starts.
-  uint64_t reserve_read(uint32_t row, uint64_t t, uint64_t nrows);
-  uint64_t reserve_write(uint32_t row, uint64_t t, uint64_t nrows);
+  uint64_t reserve_read(uint32_t row, uint64_t t, uint64_t nrows) { return banks_.read(row, t, nrows, nrows); }
+  uint64_t reserve_write(uint32_t row, uint64_t t, uint64_t nrows) { return banks_.write(row, t, nrows, nrows); }
   void reset();
 
   // Functional data (valid only in functional mode).
   std::span<int8_t> row(uint32_t r) { return {data_.data() + size_t(r) * dim_, size_t(dim_)}; }
 
  private:
-  int64_t dim_, rows_, banks_, bank_rows_;
-  bool pow2_;                  // banks_ and bank_rows_ are powers of two: bank_of() by shift and mask
-  uint32_t bank_shift_;
-  uint64_t bank_mask_;
+  int64_t dim_, rows_;
   uint64_t read_latency_, write_latency_;
-  Counters& counters_;
-  std::vector<BankPorts> ports_;
+  BankedSram banks_;
   std::vector<int8_t> data_;
 };
 
@@ -47,15 +67,12 @@ class AccumulatorMem {
   AccumulatorMem(const config::HwConfig& hw, Counters& counters, bool functional);
 
   int64_t rows() const { return rows_; }
-  int64_t bank_of(uint32_t row) const {
-    if (pow2_) return int64_t((row >> bank_shift_) & bank_mask_);
-    return (row / bank_rows_) % banks_;
-  }
+  int64_t bank_of(uint32_t row) const { return banks_.bank_of(row); }
   uint64_t read_latency() const { return read_latency_; }
   uint64_t write_latency() const { return write_latency_; }
   uint64_t scale_latency() const { return scale_latency_; }
   bool dual_ported() const { return dual_; }
-  uint64_t reserve_read(uint32_t row, uint64_t t, uint64_t nrows);
+  uint64_t reserve_read(uint32_t row, uint64_t t, uint64_t nrows) { return banks_.read(row, t, nrows, nrows); }
   // An accumulating write is a read-modify-write: on a single-ported bank it needs both accesses.
   uint64_t reserve_write(uint32_t row, uint64_t t, uint64_t nrows, bool accumulate);
   void reset();
@@ -63,14 +80,11 @@ class AccumulatorMem {
   std::span<int32_t> row(uint32_t r) { return {data_.data() + size_t(r) * dim_, size_t(dim_)}; }
 
  private:
-  int64_t dim_, rows_, banks_, bank_rows_;
-  bool pow2_;                  // banks_ and bank_rows_ are powers of two: bank_of() by shift and mask
-  uint32_t bank_shift_;
-  uint64_t bank_mask_;
+  int64_t dim_, rows_;
   uint64_t read_latency_, write_latency_, scale_latency_;
   bool dual_;
+  BankedSram banks_;
   Counters& counters_;
-  std::vector<BankPorts> ports_;
   std::vector<int32_t> data_;
 };
 
