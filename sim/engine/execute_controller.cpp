@@ -49,11 +49,11 @@ Timing ExecuteController::preload(const Pending& p, uint64_t start) {
   const uint64_t n = Mesh::feed_rows(c.rows1, mesh.b_transpose, uint64_t(ctx_.dim));
   mesh.top_free = feed + n;
   mesh.weights_ready = feed + n;
-  ctx_.counters.mesh_busy_cycles += 0;  // the top port streams concurrently with the left port
 
   if (ctx_.functional) {
     const auto dim = static_cast<size_t>(ctx_.dim);
-    auto& w = mesh.dataflow == isa::Dataflow::WS ? mesh.shadow : mesh.shadow;
+    // WS: the weights go to the shadow buffers; OS: the preloaded operand is modelled the same way.
+    auto& w = mesh.shadow;
     std::fill(w.begin(), w.end(), int8_t{0});
     for (uint32_t r = 0; r < c.rows1; ++r) {
       auto src = ctx_.sp.row(c.addr1.row() + r);
@@ -81,7 +81,7 @@ Timing ExecuteController::compute(const Pending& p, uint64_t start) {
     feed = mesh.weights_ready;
   }
   if (!c.addr1.is_garbage()) feed = ctx_.sp.reserve_read(c.addr1.row(), feed - rd_lat, c.rows1) + rd_lat;
-  const uint64_t k = ws ? c.cols1 : c.cols1;  // reduction length (A's columns)
+  const uint64_t k = c.cols1;  // reduction length (A's columns)
   const uint64_t n = Mesh::feed_rows(ws ? c.rows1 : k, mesh.a_transpose, uint64_t(ctx_.dim));
   uint64_t left_free = feed + n;
   if (preloaded) mesh.shadow_free = feed;
