@@ -50,8 +50,7 @@ void add_sim_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   sub->add_option("--seed", args->seed, "Seed of the functional-mode input data")->capture_default_str();
   sub->add_option("--ops", args->op_rows, "Rows of the per-op table on stdout")->capture_default_str();
-  sub->callback([sub, args, &action] {
-    (void)sub;
+  sub->callback([args, &action] {
     action = [args]() -> int {
       const config::HwConfig hw = config::load_hw_config(args->config, args->overrides);
       const models::OpGraph graph = config::load_workload_graph(args->workload);

@@ -66,9 +66,10 @@ void micro_4x2(const int16_t* __restrict a, const int16_t* __restrict b, int64_t
   out[4] = c20; out[5] = c21; out[6] = c30; out[7] = c31;
 }
 
-// Packs rows [i0, i0 + mc) x depth [p0, p0 + kc) of A into dst[r * kcp + p] (int16), zero-padding rows up to
-// mcp and depth up to kcp.
-void pack_a(const int8_t* a, int64_t lda, bool trans_a, int64_t i0, int64_t mc, int64_t mcp, int64_t p0,
+// Packs rows [i0, i0 + mc) x depth [p0, p0 + kc) of X into dst[r * kcp + p] (int16), zero-padding rows up to
+// mcp and depth up to kcp. X is A (rows are output rows), or B^T (rows are output columns), which is why B is
+// packed with the opposite transpose flag.
+void pack_rows(const int8_t* a, int64_t lda, bool trans_a, int64_t i0, int64_t mc, int64_t mcp, int64_t p0,
             int64_t kc, int64_t kcp, int16_t* dst) {
   if (!trans_a) {
     for (int64_t r = 0; r < mc; ++r) {
@@ -85,26 +86,6 @@ void pack_a(const int8_t* a, int64_t lda, bool trans_a, int64_t i0, int64_t mc, 
     }
   }
   std::fill(dst + mc * kcp, dst + mcp * kcp, int16_t{0});
-}
-
-// Packs columns [j0, j0 + nc) x depth [p0, p0 + kc) of B into dst[j * kcp + p] (int16), zero-padded.
-void pack_b(const int8_t* b, int64_t ldb, bool trans_b, int64_t j0, int64_t nc, int64_t ncp, int64_t p0,
-            int64_t kc, int64_t kcp, int16_t* dst) {
-  if (trans_b) {
-    for (int64_t j = 0; j < nc; ++j) {
-      const int8_t* src = b + (j0 + j) * ldb + p0;
-      int16_t* d = dst + j * kcp;
-      for (int64_t p = 0; p < kc; ++p) d[p] = src[p];
-      std::fill(d + kc, d + kcp, int16_t{0});
-    }
-  } else {
-    for (int64_t j = 0; j < nc; ++j) std::fill(dst + j * kcp + kc, dst + (j + 1) * kcp, int16_t{0});
-    for (int64_t p = 0; p < kc; ++p) {
-      const int8_t* src = b + (p0 + p) * ldb + j0;
-      for (int64_t j = 0; j < nc; ++j) dst[j * kcp + p] = src[j];
-    }
-  }
-  std::fill(dst + nc * kcp, dst + ncp * kcp, int16_t{0});
 }
 
 // Grow-only per-thread scratch (no allocation once warmed up).
@@ -150,11 +131,11 @@ void gemm_i8(int64_t m, int64_t n, int64_t k, const int8_t* a, int64_t lda, bool
     for (int64_t p0 = 0; p0 < k; p0 += kKc) {
       const int64_t kc = std::min(kKc, k - p0);
       const int64_t kcp = round_up(kc, kKAlign);
-      pack_b(b, ldb, trans_b, j0, nc, ncp, p0, kc, kcp, bp);
+      pack_rows(b, ldb, !trans_b, j0, nc, ncp, p0, kc, kcp, bp);  // B^T is packed like A
       for (int64_t i0 = 0; i0 < m; i0 += kMc) {
         const int64_t mc = std::min(kMc, m - i0);
         const int64_t mcp = round_up(mc, kMr);
-        pack_a(a, lda, trans_a, i0, mc, mcp, p0, kc, kcp, ap);
+        pack_rows(a, lda, trans_a, i0, mc, mcp, p0, kc, kcp, ap);
         for (int64_t jr = 0; jr < ncp; jr += kNr) {
           for (int64_t ir = 0; ir < mcp; ir += kMr) {
             micro_4x2(ap + ir * kcp, bp + jr * kcp, kcp, acc);

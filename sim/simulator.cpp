@@ -66,11 +66,8 @@ void verify_matmuls(const compiler::Lowering& low, const models::OpGraph& g, con
     const auto& mm = op.mm;
     ++v.ops_checked;
     for (int64_t bt = 0; bt < mm.batch; ++bt) {
-      const int64_t outer = bt / p.heads, head = bt % p.heads;
-      const uint64_t a_base = p.a.addr + uint64_t(outer) * p.a_outer_offset + uint64_t(head) * p.a_batch_offset;
-      const uint64_t b_base = p.b.addr + uint64_t(outer) * p.b_outer_offset + uint64_t(head) * p.b_batch_offset;
-      const uint64_t ce = p.c_full ? 4 : 1;
-      const uint64_t c_base = p.c.addr + (uint64_t(outer) * p.c_outer_offset + uint64_t(head) * p.c_batch_offset) * ce;
+      const compiler::OpPlan::Bases base = p.bases(bt);
+      const uint64_t a_base = base.a, b_base = base.b, c_base = base.c;
       a.assign(size_t(mm.m * mm.k), 0);
       b.assign(size_t(mm.k * mm.n), 0);
       for (int64_t r = 0; r < mm.m; ++r)
@@ -132,6 +129,7 @@ SimResult simulate(const config::HwConfig& hw, const models::OpGraph& graph, con
   SimResult r;
   r.workload = graph.spec.name;
   r.tiling = lowering.tiling().name();
+  r.dataflow = options.lowering.dataflow == isa::Dataflow::WS ? "WS" : "OS";
   r.total_cycles = eng.total_cycles();
   r.seconds = double(r.total_cycles) / (hw.clock_ghz * 1e9);
   r.counters = eng.counters();

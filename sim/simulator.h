@@ -57,6 +57,7 @@ struct SimResult {
   engine::Counters counters;
   VerifyResult verify;
   std::string tiling;
+  std::string dataflow;         // "WS" or "OS"
 };
 
 SimResult simulate(const config::HwConfig& hw, const models::OpGraph& graph, const SimOptions& options = {});

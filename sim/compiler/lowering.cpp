@@ -2,12 +2,20 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace coda::compiler {
 
 using models::DType;
 using models::Op;
 using models::OpKind;
+
+OpPlan::Bases OpPlan::bases(int64_t batch) const {
+  const auto outer = uint64_t(batch / heads), head = uint64_t(batch % heads);
+  const uint64_t c_elem = c_full ? 4 : 1;
+  return {a.addr + outer * a_outer_offset + head * a_batch_offset, b.addr + outer * b_outer_offset + head * b_batch_offset,
+          c.addr + (outer * c_outer_offset + head * c_batch_offset) * c_elem};
+}
 
 Lowering::Lowering(const models::OpGraph& graph, const config::HwConfig& hw, LoweringOptions options)
     : graph_(graph), hw_(hw), options_(std::move(options)), tiling_(make_tiling(options_.tiling)) {
@@ -20,13 +28,6 @@ uint64_t Lowering::alloc(uint64_t bytes) {
   return addr;
 }
 
-namespace {
-bool ends_with(const std::string& s, const char* suffix) {
-  const size_t n = std::char_traits<char>::length(suffix);
-  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
-}
-}  // namespace
-
 uint64_t Lowering::host_cost(const Op& op) const {
   const auto& h = hw_.host;
   double per = 0;
@@ -38,7 +39,7 @@ uint64_t Lowering::host_cost(const Op& op) const {
     case OpKind::Requantize: per = h.requantize_cycles_per_element; break;
     case OpKind::Quantize: per = h.quantize_cycles_per_element; break;
     case OpKind::Dequantize: per = h.dequantize_cycles_per_element; break;
-    case OpKind::MatMul: per = 2.0 * double(op.mm.k); break;
+    case OpKind::MatMul: throw std::logic_error("lowering: MatMuls run on the accelerator, not the host");
   }
   const double compute = per * double(op.elements());
   const double memory = double(op.bytes_in() + op.bytes_out()) / h.bytes_per_cycle;
@@ -62,15 +63,16 @@ void Lowering::plan() {
       if (options_.fuse_requant && op.kind == OpKind::Requantize && op.inputs.size() == 1) {
         const Op& prod = ops[op.inputs[0]];
         if (prod.kind == OpKind::MatMul && prod.consumers.size() == 1 && plans_[prod.id].placement == Placement::Accelerator) {
-          plans_[prod.id].c_full = false;
-          // Re-type the producer's output as int8.
-          TensorRef& pc = plans_[prod.id].c;
-          pc.type = DType::Int8;
+          // The producer stores packed int8 rows through the accumulator's scale. The scale is a deterministic
+          // dyadic that keeps random int8 products in range (calibrated I-BERT scales come with whole-layer
+          // execution); timing does not depend on its value.
+          OpPlan& pp = plans_[prod.id];
+          pp.c_full = false;
+          pp.c.type = DType::Int8;
+          pp.c.stride = uint64_t(pp.c.cols);
+          pp.scale = models::make_dyadic(1.0 / (64.0 * std::sqrt(std::max(1.0, double(prod.mm.k)))));
           p.placement = Placement::Fused;
-          out[idx] = out[prod.id];
-          out[idx].type = DType::Int8;
-          out[idx].stride = uint64_t(out[idx].cols);
-          pc = out[idx];
+          out[idx] = pp.c;
           continue;
         }
       }
@@ -84,15 +86,13 @@ void Lowering::plan() {
     }
     p.placement = Placement::Accelerator;
     const auto& mm = op.mm;
-    const bool attention = (ends_with(op.name, ".qk") || ends_with(op.name, ".attn_v")) && op.inputs.size() == 2;
+    const bool qk = op.name.ends_with(".qk"), attn_v = op.name.ends_with(".attn_v");
+    const bool attention = (qk || attn_v) && op.inputs.size() == 2;
     p.heads = attention ? heads_of(op) : 1;
     if (p.heads < 1 || mm.batch % p.heads != 0) p.heads = 1;
     const int64_t outer = mm.batch / p.heads;
     auto operand = [&](int which, int64_t rows, int64_t cols) -> TensorRef {
-      if (which < int(op.inputs.size())) {
-        TensorRef r = out[op.inputs[size_t(which)]];
-        return r;
-      }
+      if (which < int(op.inputs.size())) return out[op.inputs[size_t(which)]];
       TensorRef r{0, uint64_t(cols), rows, cols, DType::Int8, true};
       r.addr = alloc(uint64_t(rows) * uint64_t(cols) * uint64_t(mm.batch));
       return r;
@@ -103,10 +103,11 @@ void Lowering::plan() {
     p.a = operand(0, a_rows, a_cols);
     p.b = operand(1, b_rows, b_cols);
     if (attention) {
-      // Heads are column slices: head h of A/B starts h * (its width) columns in.
-      p.a_batch_offset = op.name.ends_with(".qk") ? uint64_t(a_cols) : uint64_t(a_rows) * p.a.stride;
-      p.b_batch_offset = uint64_t(op.name.ends_with(".qk") ? b_cols : b_cols);
-      p.a_outer_offset = op.name.ends_with(".qk") ? uint64_t(a_rows) * p.a.stride : uint64_t(p.heads) * a_rows * p.a.stride;
+      // Q, K and V are head-sliced projections: head h starts h * head_dim columns in, and the next sequence
+      // of the batch seq rows down. The probabilities (attn_v's A) are stored [batch][head][seq][seq].
+      p.a_batch_offset = qk ? uint64_t(a_cols) : uint64_t(a_rows) * p.a.stride;
+      p.a_outer_offset = qk ? uint64_t(a_rows) * p.a.stride : uint64_t(p.heads * a_rows) * p.a.stride;
+      p.b_batch_offset = uint64_t(b_cols);
       p.b_outer_offset = uint64_t(b_rows) * p.b.stride;
     } else {
       p.a_batch_offset = p.a.external ? uint64_t(a_rows) * p.a.stride : 0;
@@ -119,13 +120,14 @@ void Lowering::plan() {
       p.d.addr = alloc(uint64_t(mm.n) * 4);
     }
     // Output: int32 unless a following requantization is fused (decided when that op is planned).
-    const bool attn_v = attention && op.name.ends_with(".attn_v");
-    const int64_t c_cols = attn_v ? mm.n * p.heads : mm.n;
-    const int64_t c_rows = attn_v ? mm.m * outer : mm.m * mm.batch;
+    // attention x V writes each head's columns into the concatenated [seq][heads * head_dim] context.
+    const bool concat = attention && attn_v;
+    const int64_t c_cols = concat ? mm.n * p.heads : mm.n;
+    const int64_t c_rows = concat ? mm.m * outer : mm.m * mm.batch;
     p.c = TensorRef{0, uint64_t(c_cols) * 4, c_rows, c_cols, DType::Int32, false};
     p.c.addr = alloc(uint64_t(c_rows) * uint64_t(c_cols) * 4);
-    if (attn_v) {
-      p.c_batch_offset = uint64_t(mm.n);        // in elements; scaled by the element size when emitting
+    if (concat) {
+      p.c_batch_offset = uint64_t(mm.n);
       p.c_outer_offset = uint64_t(mm.m) * uint64_t(c_cols);
     } else {
       p.c_batch_offset = uint64_t(mm.m) * uint64_t(mm.n);
@@ -134,29 +136,12 @@ void Lowering::plan() {
     p.tile = tiling_->choose(mm, hw_, false);
     out[idx] = p.c;
   }
-  // A fused requantization halves nothing in the layout but the element size: outputs are packed int8 rows.
-  for (size_t idx = 0; idx < ops.size(); ++idx) {
-    OpPlan& p = plans_[idx];
-    if (p.placement == Placement::Accelerator && !p.c_full) {
-      p.c.stride = uint64_t(p.c.cols);
-      p.c.type = DType::Int8;
-    }
-  }
-  // Requantization scales: a deterministic dyadic per op (timing does not depend on the value).
-  for (size_t idx = 0; idx < ops.size(); ++idx) {
-    OpPlan& p = plans_[idx];
-    if (p.placement == Placement::Accelerator && !p.c_full) {
-      const double k = double(ops[idx].mm.k);
-      p.scale = models::make_dyadic(1.0 / (4.0 * std::sqrt(std::max(1.0, k)) * 16.0));
-    }
-  }
   rewind();
 }
 
 void Lowering::rewind() {
   op_ = 0;
   op_started_ = false;
-  config_ex_sent_ = false;
   sp_half_ = acc_half_ = 0;
 }
 
@@ -186,11 +171,9 @@ bool Lowering::emit_loop(isa::Command& cmd) {
   const int64_t jb = std::min(p.tile.j, bj - j0_ * p.tile.j);
   const int64_t kb = std::min(p.tile.k, bk - k0_ * p.tile.k);
   const int64_t row0 = i0_ * p.tile.i * dim, col0 = j0_ * p.tile.j * dim, k_0 = k0_ * p.tile.k * dim;
-  const int64_t outer = batch_ / p.heads, head = batch_ % p.heads;
-  const uint64_t a_base = p.a.addr + uint64_t(outer) * p.a_outer_offset + uint64_t(head) * p.a_batch_offset;
-  const uint64_t b_base = p.b.addr + uint64_t(outer) * p.b_outer_offset + uint64_t(head) * p.b_batch_offset;
+  const OpPlan::Bases base = p.bases(batch_);
+  const uint64_t a_base = base.a, b_base = base.b, c_base = base.c;
   const uint64_t c_elem = p.c_full ? 4 : 1;
-  const uint64_t c_base = p.c.addr + (uint64_t(outer) * p.c_outer_offset + uint64_t(head) * p.c_batch_offset) * c_elem;
 
   isa::LoopWsArgs& a = loop_;
   a = isa::LoopWsArgs{};
@@ -214,7 +197,7 @@ bool Lowering::emit_loop(isa::Command& cmd) {
   a.accumulate = k0_ > 0;
   a.store_c = k0_ + 1 == tk_;
   a.c_full = p.c_full;
-  a.c_stride = uint32_t(p.c_full ? p.c.stride : p.c.stride);
+  a.c_stride = uint32_t(p.c.stride);
   a.c_addr = c_base + uint64_t(row0) * a.c_stride + uint64_t(col0) * c_elem;
   a.scale_mult = p.scale.multiplier;
   a.scale_shift = uint8_t(p.scale.shift);

@@ -30,14 +30,21 @@ enum class Placement : uint8_t { Accelerator, Fused, Host };
 struct OpPlan {
   Placement placement = Placement::Host;
   TensorRef a, b, d, c;          // MatMul operands (d: bias row); c: output
-  // Per batch element offsets (attention heads are column slices of the projections).
+  // Batch element e = outer * heads + head starts at addr + outer * *_outer_offset + head * *_batch_offset
+  // (A and B offsets in bytes, C offsets in elements); attention heads are column slices of the projections.
   uint64_t a_batch_offset = 0, b_batch_offset = 0, c_batch_offset = 0;
-  int64_t heads = 1;             // batch = outer * heads; outer steps use the *_outer offsets
+  int64_t heads = 1;
   uint64_t a_outer_offset = 0, b_outer_offset = 0, c_outer_offset = 0;
   bool c_full = true;            // int32 output (false: requantized int8 via the accumulator scale)
   models::Dyadic scale{1, 0};
   TileShape tile;
   uint64_t host_cycles = 0;
+
+  // DRAM addresses of batch element `batch`'s A, B and C (the one place this layout is computed).
+  struct Bases {
+    uint64_t a, b, c;
+  };
+  Bases bases(int64_t batch) const;
 };
 
 struct LoweringOptions {
@@ -76,7 +83,6 @@ class Lowering final : public engine::CommandSource {
   int64_t batch_ = 0, i0_ = 0, j0_ = 0, k0_ = 0;
   int64_t ti_ = 0, tj_ = 0, tk_ = 0;  // tile counts
   uint32_t sp_half_ = 0, acc_half_ = 0;
-  bool config_ex_sent_ = false;
   isa::LoopWsArgs loop_;
 };
 

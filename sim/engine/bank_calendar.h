@@ -37,7 +37,6 @@ class PortCalendar {
     busy_[victim] = {s, s + len};
     return s;
   }
-  void reset() { busy_.fill({0, 0}); }
 
  private:
   struct Interval {
@@ -52,7 +51,6 @@ class BankPorts {
   explicit BankPorts(bool dual = false) : dual_(dual) {}
   uint64_t read(uint64_t t, uint64_t len) { return read_.reserve(t, len); }
   uint64_t write(uint64_t t, uint64_t len) { return dual_ ? write_.reserve(t, len) : read_.reserve(t, len); }
-  void reset() { read_.reset(); write_.reset(); }
 
  private:
   bool dual_;

@@ -14,24 +14,20 @@ DmaChannel::DmaChannel(const config::DmaConfig& cfg, Dram& dram, Counters& count
       in_flight_(static_cast<uint32_t>(cfg.max_in_flight)),
       slot_free_(static_cast<size_t>(cfg.max_in_flight), 0) {}
 
-void DmaChannel::reset() {
-  std::fill(slot_free_.begin(), slot_free_.end(), 0);
-  slot_ = 0;
-  next_issue_ = 0;
-  bus_free_ = 0;
-  last_done_ = 0;
+namespace {
+// The next request of a transfer at `addr`: the largest power of two that divides the address, fits the
+// remaining bytes and is at most `max_bytes`.
+inline uint32_t next_piece(uint64_t addr, uint32_t bytes, uint32_t max_bytes) {
+  const uint64_t align = addr ? (addr & (~addr + 1)) : max_bytes;
+  auto piece = static_cast<uint32_t>(std::min<uint64_t>(align, max_bytes));
+  while (piece > bytes) piece >>= 1;
+  return piece;
 }
+}  // namespace
 
 uint32_t DmaChannel::split_count(uint64_t addr, uint32_t bytes, uint32_t max_bytes) {
   uint32_t n = 0;
-  while (bytes > 0) {
-    const uint64_t align = addr ? (addr & (~addr + 1)) : max_bytes;  // largest power of two dividing addr
-    uint32_t piece = static_cast<uint32_t>(std::min<uint64_t>(align, max_bytes));
-    while (piece > bytes) piece >>= 1;
-    addr += piece;
-    bytes -= piece;
-    ++n;
-  }
+  for (uint32_t piece; bytes > 0; addr += piece, bytes -= piece, ++n) piece = next_piece(addr, bytes, max_bytes);
   return n;
 }
 
@@ -68,9 +64,7 @@ uint64_t DmaChannel::issue_request(uint64_t t, uint64_t addr, uint32_t bytes) {
 RowTiming DmaChannel::row(uint64_t t, uint64_t addr, uint32_t bytes) {
   RowTiming r{t, t};
   while (bytes > 0) {
-    const uint64_t align = addr ? (addr & (~addr + 1)) : max_bytes_;
-    uint32_t piece = static_cast<uint32_t>(std::min<uint64_t>(align, max_bytes_));
-    while (piece > bytes) piece >>= 1;
+    const uint32_t piece = next_piece(addr, bytes, max_bytes_);
     r.last_issue = issue_request(t, addr, piece);
     r.done = std::max(r.done, last_done_);
     addr += piece;

@@ -24,7 +24,6 @@ class DmaChannel {
 
   // Moves one row of `bytes` at DRAM address `addr`; requests may issue from cycle `t`.
   RowTiming row(uint64_t t, uint64_t addr, uint32_t bytes);
-  void reset();
 
   // Number of requests a row of `bytes` at `addr` splits into (aligned power-of-two pieces).
   static uint32_t split_count(uint64_t addr, uint32_t bytes, uint32_t max_bytes);

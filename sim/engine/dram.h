@@ -14,7 +14,6 @@ class Dram {
   virtual ~Dram() = default;
   // Returns the cycle at which the data of a read is available (or a write is acknowledged).
   virtual uint64_t access(uint64_t t, uint64_t addr, uint32_t bytes, bool write) = 0;
-  virtual void reset() = 0;
   virtual uint64_t busy_cycles() const = 0;
 };
 
@@ -25,7 +24,6 @@ class SimpleDram final : public Dram {
  public:
   explicit SimpleDram(const config::DramConfig& cfg);
   uint64_t access(uint64_t t, uint64_t addr, uint32_t bytes, bool write) override;
-  void reset() override { free_fp_ = 0; busy_fp_ = 0; }
   uint64_t busy_cycles() const override { return busy_fp_ >> kFrac; }
 
  private:

@@ -170,6 +170,7 @@ void Engine::run(CommandSource& source, size_t num_ops) {
     }
   }
   drain();
+  ctx_.counters.dram_busy_cycles = ctx_.dram->busy_cycles();
 }
 
 }  // namespace coda::engine

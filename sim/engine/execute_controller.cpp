@@ -6,12 +6,6 @@
 
 namespace coda::engine {
 
-void ExecuteController::reset() {
-  free_ = 0;
-  c_addr_ = isa::LocalAddr::garbage();
-  c_rows_ = c_cols_ = 0;
-}
-
 Timing ExecuteController::simulate(const Pending& p, uint64_t earliest) {
   uint64_t start = std::max(earliest, free_);
   Mesh& mesh = ctx_.mesh;

@@ -11,7 +11,6 @@ class ExecuteController {
   explicit ExecuteController(EngineContext& ctx) : ctx_(ctx) {}
   Timing simulate(const Pending& p, uint64_t earliest);
   uint64_t free_at() const { return free_; }
-  void reset();
 
  private:
   Timing preload(const Pending& p, uint64_t start);

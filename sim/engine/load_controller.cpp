@@ -5,11 +5,6 @@
 
 namespace coda::engine {
 
-void LoadController::reset() {
-  free_ = 0;
-  stride_.fill(0);
-}
-
 Timing LoadController::simulate(const Pending& p, uint64_t earliest) {
   const isa::Command& c = p.cmd;
   const uint64_t start = std::max(earliest, free_);

@@ -14,7 +14,6 @@ class LoadController {
   // Simulates `p`, which may not start before `earliest`; returns its start and end cycles.
   Timing simulate(const Pending& p, uint64_t earliest);
   uint64_t free_at() const { return free_; }
-  void reset();
 
  private:
   EngineContext& ctx_;

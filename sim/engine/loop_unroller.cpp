@@ -113,6 +113,17 @@ bool LoopUnroller::refill() {
   return true;
 }
 
+void LoopUnroller::load(uint32_t op, Opcode opcode, uint64_t dram, LocalAddr local, uint32_t rows, uint32_t cols) {
+  Command m;
+  m.op = op;
+  m.opcode = opcode;
+  m.dram_addr = dram;
+  m.addr1 = local;
+  m.rows1 = uint16_t(rows);
+  m.cols1 = uint16_t(cols);
+  buf_.push_back(m);
+}
+
 void LoopUnroller::prologue(const Loop& l) {
   const isa::LoopWsArgs& a = l.a;
   Command c;
@@ -124,80 +135,50 @@ void LoopUnroller::prologue(const Loop& l) {
   buf_.push_back(c);
   c.stream = 2, c.stride = a.d_stride;
   buf_.push_back(c);
+  const auto dim = uint32_t(dim_);
   if (a.has_bias && !a.accumulate) {
-    for (uint32_t i = 0; i < a.i_blocks; ++i) {
-      for (uint32_t j = 0; j < a.j_blocks; ++j) {
-        Command d;
-        d.op = l.op;
-        d.opcode = Opcode::Mvin3;
-        d.dram_addr = a.d_addr + uint64_t(i) * dim_ * a.d_stride + uint64_t(j) * dim_ * 4;
-        d.addr1 = LocalAddr::acc(a.acc_row + (i * a.j_blocks + j) * uint32_t(dim_));
-        d.rows1 = uint16_t(bsize(i, a.i_blocks, a.pad_i));
-        d.cols1 = uint16_t(bsize(j, a.j_blocks, a.pad_j));
-        buf_.push_back(d);
-      }
-    }
+    for (uint32_t i = 0; i < a.i_blocks; ++i)
+      for (uint32_t j = 0; j < a.j_blocks; ++j)
+        load(l.op, Opcode::Mvin3, a.d_addr + uint64_t(i) * dim * a.d_stride + uint64_t(j) * dim * 4,
+             LocalAddr::acc(a.acc_row + (i * a.j_blocks + j) * dim), bsize(i, a.i_blocks, a.pad_i),
+             bsize(j, a.j_blocks, a.pad_j));
   }
   loads_for_k(l, 0);
+}
+
+// Columns covered by blocks [first, first + n) of a dimension with `count` blocks and `pad` missing elements.
+uint32_t LoopUnroller::span(uint32_t first, uint32_t n, uint32_t count, uint16_t pad) const {
+  uint32_t cols = 0;
+  for (uint32_t b = first; b < first + n; ++b) cols += bsize(b, count, pad);
+  return cols;
 }
 
 void LoopUnroller::loads_for_k(const Loop& l, uint32_t k) {
   const isa::LoopWsArgs& a = l.a;
   const auto dim = uint32_t(dim_);
   const uint32_t kb = bsize(k, a.k_blocks, a.pad_k);
-  // A blocks: row-major A is loaded block_len blocks wide along k, once per group of k-steps.
+  // A: row-major A is loaded block_len blocks wide along k, once per group of k-steps; a transposed A
+  // (stored [k][m]) one block per mvin.
   if (a.a_transpose) {
-    for (uint32_t i = 0; i < a.i_blocks; ++i) {
-      Command m;
-      m.op = l.op;
-      m.opcode = Opcode::Mvin;
-      m.dram_addr = a.a_addr + uint64_t(k) * dim * a.a_stride + uint64_t(i) * dim;
-      m.addr1 = LocalAddr::sp(a.sp_a_row + (i * a.k_blocks + k) * dim);
-      m.rows1 = uint16_t(kb);
-      m.cols1 = uint16_t(bsize(i, a.i_blocks, a.pad_i));
-      buf_.push_back(m);
-    }
+    for (uint32_t i = 0; i < a.i_blocks; ++i)
+      load(l.op, Opcode::Mvin, a.a_addr + uint64_t(k) * dim * a.a_stride + uint64_t(i) * dim,
+           LocalAddr::sp(a.sp_a_row + (i * a.k_blocks + k) * dim), kb, bsize(i, a.i_blocks, a.pad_i));
   } else if (k % block_len_ == 0) {
-    const uint32_t kn = std::min(block_len_, uint32_t(a.k_blocks) - k);
-    uint32_t cols = 0;
-    for (uint32_t kk = k; kk < k + kn; ++kk) cols += bsize(kk, a.k_blocks, a.pad_k);
-    for (uint32_t i = 0; i < a.i_blocks; ++i) {
-      Command m;
-      m.op = l.op;
-      m.opcode = Opcode::Mvin;
-      m.dram_addr = a.a_addr + uint64_t(i) * dim * a.a_stride + uint64_t(k) * dim;
-      m.addr1 = LocalAddr::sp(a.sp_a_row + (i * a.k_blocks + k) * dim);
-      m.rows1 = uint16_t(bsize(i, a.i_blocks, a.pad_i));
-      m.cols1 = uint16_t(cols);
-      buf_.push_back(m);
-    }
+    const uint32_t cols = span(k, std::min(block_len_, uint32_t(a.k_blocks) - k), a.k_blocks, a.pad_k);
+    for (uint32_t i = 0; i < a.i_blocks; ++i)
+      load(l.op, Opcode::Mvin, a.a_addr + uint64_t(i) * dim * a.a_stride + uint64_t(k) * dim,
+           LocalAddr::sp(a.sp_a_row + (i * a.k_blocks + k) * dim), bsize(i, a.i_blocks, a.pad_i), cols);
   }
-  // B blocks of row k: block_len wide along j (transposed B: one block per mvin).
+  // B blocks of row k: block_len wide along j; a transposed B (stored [n][k]) one block per mvin.
   if (a.b_transpose) {
-    for (uint32_t j = 0; j < a.j_blocks; ++j) {
-      Command m;
-      m.op = l.op;
-      m.opcode = Opcode::Mvin2;
-      m.dram_addr = a.b_addr + uint64_t(j) * dim * a.b_stride + uint64_t(k) * dim;
-      m.addr1 = LocalAddr::sp(a.sp_b_row + (k * a.j_blocks + j) * dim);
-      m.rows1 = uint16_t(bsize(j, a.j_blocks, a.pad_j));
-      m.cols1 = uint16_t(kb);
-      buf_.push_back(m);
-    }
+    for (uint32_t j = 0; j < a.j_blocks; ++j)
+      load(l.op, Opcode::Mvin2, a.b_addr + uint64_t(j) * dim * a.b_stride + uint64_t(k) * dim,
+           LocalAddr::sp(a.sp_b_row + (k * a.j_blocks + j) * dim), bsize(j, a.j_blocks, a.pad_j), kb);
   } else {
-    for (uint32_t j = 0; j < a.j_blocks; j += block_len_) {
-      const uint32_t jn = std::min(block_len_, uint32_t(a.j_blocks) - j);
-      uint32_t cols = 0;
-      for (uint32_t jj = j; jj < j + jn; ++jj) cols += bsize(jj, a.j_blocks, a.pad_j);
-      Command m;
-      m.op = l.op;
-      m.opcode = Opcode::Mvin2;
-      m.dram_addr = a.b_addr + uint64_t(k) * dim * a.b_stride + uint64_t(j) * dim;
-      m.addr1 = LocalAddr::sp(a.sp_b_row + (k * a.j_blocks + j) * dim);
-      m.rows1 = uint16_t(kb);
-      m.cols1 = uint16_t(cols);
-      buf_.push_back(m);
-    }
+    for (uint32_t j = 0; j < a.j_blocks; j += block_len_)
+      load(l.op, Opcode::Mvin2, a.b_addr + uint64_t(k) * dim * a.b_stride + uint64_t(j) * dim,
+           LocalAddr::sp(a.sp_b_row + (k * a.j_blocks + j) * dim), kb,
+           span(j, std::min(block_len_, uint32_t(a.j_blocks) - j), a.j_blocks, a.pad_j));
   }
 }
 

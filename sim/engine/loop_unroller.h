@@ -29,6 +29,8 @@ class LoopUnroller final : public CommandSource {
   };
   bool refill();
   void lookahead();
+  void load(uint32_t op, isa::Opcode opcode, uint64_t dram, isa::LocalAddr local, uint32_t rows, uint32_t cols);
+  uint32_t span(uint32_t first, uint32_t n, uint32_t count, uint16_t pad) const;
   void prologue(const Loop& l);
   void loads_for_k(const Loop& l, uint32_t k);
   void body(Loop& l);

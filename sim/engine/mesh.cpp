@@ -14,13 +14,4 @@ Mesh::Mesh(const config::HwConfig& hw, bool functional)
   }
 }
 
-void Mesh::reset() {
-  left_free = top_free = shadow_free = weights_ready = drained = 0;
-  dataflow = isa::Dataflow::WS;
-  a_transpose = b_transpose = false;
-  std::fill(shadow.begin(), shadow.end(), 0);
-  std::fill(active.begin(), active.end(), 0);
-  std::fill(os_acc.begin(), os_acc.end(), 0);
-}
-
 }  // namespace coda::engine

@@ -41,7 +41,6 @@ class Mesh {
   uint64_t drained = 0;          // cycle the last output leaves the mesh (for dataflow switches)
   isa::Dataflow dataflow = isa::Dataflow::WS;
   bool a_transpose = false, b_transpose = false;
-  void reset();
 
   // Functional state: active and shadow weights (WS) or the stationary partial sums (OS), DIM x DIM.
   std::vector<int8_t> shadow, active;  // [k][j]

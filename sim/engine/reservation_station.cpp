@@ -45,16 +45,6 @@ void ReservationStation::refresh_min(size_t type) {
   min_idx_[type] = idx;
 }
 
-void ReservationStation::reset() {
-  for (auto& v : entries_) std::fill(v.begin(), v.end(), Entry{});
-  std::fill(sp_writer_.begin(), sp_writer_.end(), 0);
-  std::fill(sp_reader_.begin(), sp_reader_.end(), 0);
-  std::fill(acc_writer_.begin(), acc_writer_.end(), 0);
-  std::fill(acc_reader_.begin(), acc_reader_.end(), 0);
-  c_addr_ = isa::LocalAddr::garbage();
-  for (size_t i = 0; i < 3; ++i) refresh_min(i);
-}
-
 void ReservationStation::occupy(Ctrl type, uint64_t seq) {
   const auto t = size_t(type);
   entries_[t][min_idx_[t]] = Entry{seq, kUnknown};  // the first entry with the smallest `done`

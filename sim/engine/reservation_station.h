@@ -30,7 +30,6 @@ class ReservationStation {
 
   // Computes dependencies of `p` (fills p.dep) and updates the block tables.
   void track(Pending& p, Ctrl type);
-  void reset();
 
  private:
   struct Entry {

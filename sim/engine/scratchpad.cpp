@@ -36,10 +36,6 @@ uint64_t BankedSram::write(uint32_t row, uint64_t t, uint64_t nrows, uint64_t cy
   return s;
 }
 
-void BankedSram::reset() {
-  for (auto& p : ports_) p.reset();
-}
-
 Scratchpad::Scratchpad(const config::HwConfig& hw, Counters& counters, bool functional)
     : dim_(hw.dim()),
       rows_(hw.sp_rows()),
@@ -48,11 +44,6 @@ Scratchpad::Scratchpad(const config::HwConfig& hw, Counters& counters, bool func
       banks_(rows_, hw.scratchpad.banks, hw.scratchpad.ports >= 2, counters.sp_reads, counters.sp_writes,
              counters.sp_bank_conflict_cycles) {
   if (functional) data_.assign(size_t(rows_) * size_t(dim_), 0);
-}
-
-void Scratchpad::reset() {
-  banks_.reset();
-  std::fill(data_.begin(), data_.end(), 0);
 }
 
 AccumulatorMem::AccumulatorMem(const config::HwConfig& hw, Counters& counters, bool functional)
@@ -73,11 +64,6 @@ uint64_t AccumulatorMem::reserve_write(uint32_t row, uint64_t t, uint64_t nrows,
   // Read-modify-write: dual-ported banks overlap the read and the write; single-ported ones take both.
   counters_.acc_reads[static_cast<size_t>(banks_.bank_of(row))] += nrows;
   return banks_.write(row, t, nrows, dual_ ? nrows : 2 * nrows);
-}
-
-void AccumulatorMem::reset() {
-  banks_.reset();
-  std::fill(data_.begin(), data_.end(), 0);
 }
 
 }  // namespace coda::engine

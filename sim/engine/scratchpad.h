@@ -26,7 +26,6 @@ class BankedSram {
   // Port reservations of `cycles` port cycles for `nrows` rows: the cycle the access actually starts.
   uint64_t read(uint32_t row, uint64_t t, uint64_t nrows, uint64_t cycles);
   uint64_t write(uint32_t row, uint64_t t, uint64_t nrows, uint64_t cycles);
-  void reset();
 
  private:
   int64_t banks_, bank_rows_;
@@ -50,7 +49,6 @@ class Scratchpad {
   // Port reservations: returns the cycle the access actually starts.
   uint64_t reserve_read(uint32_t row, uint64_t t, uint64_t nrows) { return banks_.read(row, t, nrows, nrows); }
   uint64_t reserve_write(uint32_t row, uint64_t t, uint64_t nrows) { return banks_.write(row, t, nrows, nrows); }
-  void reset();
 
   // Functional data (valid only in functional mode).
   std::span<int8_t> row(uint32_t r) { return {data_.data() + size_t(r) * dim_, size_t(dim_)}; }
@@ -75,7 +73,6 @@ class AccumulatorMem {
   uint64_t reserve_read(uint32_t row, uint64_t t, uint64_t nrows) { return banks_.read(row, t, nrows, nrows); }
   // An accumulating write is a read-modify-write: on a single-ported bank it needs both accesses.
   uint64_t reserve_write(uint32_t row, uint64_t t, uint64_t nrows, bool accumulate);
-  void reset();
 
   std::span<int32_t> row(uint32_t r) { return {data_.data() + size_t(r) * dim_, size_t(dim_)}; }
 

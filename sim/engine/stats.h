@@ -18,7 +18,7 @@ struct Counters {
   uint64_t commands = 0;
   std::array<uint64_t, 16> commands_by_opcode{};
   // Controllers
-  std::array<uint64_t, 3> busy_cycles{};   // issue occupancy per controller
+  std::array<uint64_t, 3> busy_cycles{};   // cycles each controller spent issuing (load/store: request issue span; execute: one per command)
   std::array<uint64_t, 3> dep_wait_cycles{};  // cycles a ready-to-issue command waited for a dependency
   // Mesh
   uint64_t mesh_busy_cycles = 0;         // cycles the mesh's input port was streaming rows
@@ -28,7 +28,7 @@ struct Counters {
   uint64_t dma_read_requests = 0, dma_write_requests = 0;
   uint64_t dma_wait_cycles = 0;          // cycles requests waited for an in-flight slot
   uint64_t dram_bytes_read = 0, dram_bytes_written = 0;
-  uint64_t dram_busy_cycles = 0;
+  uint64_t dram_busy_cycles = 0;        // cycles DRAM spent transferring data
   // SRAMs (rows accessed, per bank)
   std::vector<uint64_t> sp_reads, sp_writes, acc_reads, acc_writes;
   uint64_t sp_bank_conflict_cycles = 0, acc_bank_conflict_cycles = 0;

@@ -7,14 +7,6 @@
 
 namespace coda::engine {
 
-void StoreController::reset() {
-  free_ = 0;
-  stride_ = 0;
-  act_ = isa::Activation::None;
-  scale_mult_ = 1;
-  scale_shift_ = 0;
-}
-
 Timing StoreController::simulate(const Pending& p, uint64_t earliest) {
   const isa::Command& c = p.cmd;
   const uint64_t start = std::max(earliest, free_);

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "sim/config/hw_loader.h"
+#include "sim/isa/command.h"
 
 namespace coda::report {
 
@@ -39,7 +40,7 @@ uint64_t sum(const std::vector<uint64_t>& v) {
 std::string format_text(const config::HwConfig& hw, const sim::SimResult& r, size_t max_op_rows) {
   std::string s;
   s += fmt::format("coda sim: {} on {} ({}x{} {}, {} KiB scratchpad, {} KiB accumulator, {} GHz)\n\n", r.workload,
-                   hw.name, hw.mesh.rows, hw.mesh.cols, "WS", hw.scratchpad.capacity_kb, hw.accumulator.capacity_kb,
+                   hw.name, hw.mesh.rows, hw.mesh.cols, r.dataflow, hw.scratchpad.capacity_kb, hw.accumulator.capacity_kb,
                    hw.clock_ghz);
   s += fmt::format("  total cycles        {:>16}\n", r.total_cycles);
   s += fmt::format("  time                {:>16.6f} ms\n", r.seconds * 1e3);
@@ -75,6 +76,7 @@ std::string format_text(const config::HwConfig& hw, const sim::SimResult& r, siz
   row("dma in-flight wait cycles", c.dma_wait_cycles);
   row("dram bytes read", c.dram_bytes_read);
   row("dram bytes written", c.dram_bytes_written);
+  row("dram busy cycles", c.dram_busy_cycles);
   row("scratchpad row reads", sum(c.sp_reads));
   row("scratchpad row writes", sum(c.sp_writes));
   row("accumulator row reads", sum(c.acc_reads));
@@ -96,6 +98,7 @@ nlohmann::ordered_json to_json(const config::HwConfig& hw, const sim::SimResult&
   j["mesh_utilization"] = r.mesh_utilization;
   j["total_macs"] = r.total_macs;
   j["tiling"] = r.tiling;
+  j["dataflow"] = r.dataflow;
   nlohmann::ordered_json b = nlohmann::ordered_json::object();
   for (Category c : kCategories) b[std::string(models::category_name(c))] = r.breakdown_cycles[size_t(c)];
   j["breakdown_cycles"] = b;
@@ -126,6 +129,11 @@ nlohmann::ordered_json to_json(const config::HwConfig& hw, const sim::SimResult&
   k["controller_dep_wait_cycles"] = {{"load", c.dep_wait_cycles[0]},
                                      {"execute", c.dep_wait_cycles[1]},
                                      {"store", c.dep_wait_cycles[2]}};
+  k["controller_busy_cycles"] = {{"load", c.busy_cycles[0]}, {"execute", c.busy_cycles[1]}, {"store", c.busy_cycles[2]}};
+  nlohmann::ordered_json by_op = nlohmann::ordered_json::object();
+  for (size_t o = 0; o <= static_cast<size_t>(isa::Opcode::HostOp); ++o)
+    if (c.commands_by_opcode[o]) by_op[isa::opcode_name(static_cast<isa::Opcode>(o))] = c.commands_by_opcode[o];
+  k["commands_by_opcode"] = std::move(by_op);
   k["mesh_busy_cycles"] = c.mesh_busy_cycles;
   k["preload_hazard_cycles"] = c.preload_hazard_cycles;
   k["macs_executed"] = c.macs;
@@ -134,6 +142,7 @@ nlohmann::ordered_json to_json(const config::HwConfig& hw, const sim::SimResult&
   k["dma_wait_cycles"] = c.dma_wait_cycles;
   k["dram_bytes_read"] = c.dram_bytes_read;
   k["dram_bytes_written"] = c.dram_bytes_written;
+  k["dram_busy_cycles"] = c.dram_busy_cycles;
   k["scratchpad_reads_per_bank"] = c.sp_reads;
   k["scratchpad_writes_per_bank"] = c.sp_writes;
   k["accumulator_reads_per_bank"] = c.acc_reads;

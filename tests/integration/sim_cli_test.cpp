@@ -66,6 +66,12 @@ TEST(SimCli, TinyWorkloadWritesConsistentJsonCsvAndTrace) {
   EXPECT_EQ(j["ops"].size(), 2u * 19u);
   EXPECT_EQ(j["ops"][0]["name"], "L0.q_proj");
   EXPECT_EQ(j["config"]["mesh"]["rows"], 16);
+  EXPECT_EQ(j["dataflow"], "WS");
+  uint64_t by_opcode = 0;
+  for (const auto& [name, n] : j["counters"]["commands_by_opcode"].items()) by_opcode += n.get<uint64_t>();
+  EXPECT_EQ(by_opcode, j["counters"]["commands"].get<uint64_t>());
+  EXPECT_GT(j["counters"]["dram_busy_cycles"].get<uint64_t>(), 0u);
+  EXPECT_LE(j["counters"]["dram_busy_cycles"].get<uint64_t>(), j["total_cycles"].get<uint64_t>());
   // CSV: a header and one line per op.
   const std::string csv = slurp(d / "r.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 38);
