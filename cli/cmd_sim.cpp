@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "sim/config/diagnostics.h"
 #include "sim/config/hw_loader.h"
+#include "sim/config/schedule_loader.h"
 #include "sim/config/workload_loader.h"
 #include "sim/report/report.h"
 #include "sim/simulator.h"
@@ -22,6 +23,7 @@ struct SimArgs {
   std::string json, csv, trace, dump;
   std::string tiling = "gemmini-auto";
   std::string dataflow = "ws";
+  std::string schedule = "unfused";
   uint64_t seed = 1;
   size_t op_rows = 40;
 };
@@ -48,6 +50,9 @@ void add_sim_command(CLI::App& app, Action& action) {
   sub->add_option("--dataflow", args->dataflow, "Mesh dataflow for the run: ws or os (must be enabled by mesh.dataflow)")
       ->check(CLI::IsMember({"ws", "os"}))
       ->capture_default_str();
+  sub->add_option("--schedule", args->schedule,
+                  "Fusion schedule: unfused, fused, a shipped name (configs/schedules/) or a schedule YAML file")
+      ->capture_default_str();
   sub->add_option("--seed", args->seed, "Seed of the functional-mode input data")->capture_default_str();
   sub->add_option("--ops", args->op_rows, "Rows of the per-op table on stdout")->capture_default_str();
   sub->callback([args, &action] {
@@ -60,6 +65,7 @@ void add_sim_command(CLI::App& app, Action& action) {
       opt.seed = args->seed;
       opt.lowering.tiling = args->tiling;
       opt.lowering.dataflow = args->dataflow == "os" ? isa::Dataflow::OS : isa::Dataflow::WS;
+      opt.lowering.schedule = config::load_schedule(args->schedule);
       if ((hw.mesh.dataflow == config::Dataflow::WS && args->dataflow == "os") ||
           (hw.mesh.dataflow == config::Dataflow::OS && args->dataflow == "ws"))
         throw config::InputError({args->config, 0, 0}, "mesh.dataflow",

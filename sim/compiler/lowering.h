@@ -10,6 +10,7 @@
 
 #include "models/ibert.h"
 #include "models/op_graph.h"
+#include "sim/compiler/schedule.h"
 #include "sim/compiler/tiling.h"
 #include "sim/config/hw_config.h"
 #include "sim/engine/command_source.h"
@@ -51,6 +52,7 @@ struct LoweringOptions {
   std::string tiling = "gemmini-auto";
   bool fuse_requant = true;      // requantization on the mvout path (the accumulator's scale)
   isa::Dataflow dataflow = isa::Dataflow::WS;
+  Schedule schedule;             // fusion points (effective only with the transformer units)
 };
 
 class Lowering final : public engine::CommandSource {
