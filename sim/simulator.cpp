@@ -148,8 +148,7 @@ SimResult simulate(const config::HwConfig& hw, const models::OpGraph& graph, con
     o.category = op.category();
     o.block = op.block;
     o.layer = op.layer;
-    const auto pl = lowering.plans()[i].placement;
-    o.placement = pl == compiler::Placement::Accelerator ? "accelerator" : pl == compiler::Placement::Fused ? "fused" : "host";
+    o.placement = compiler::placement_name(lowering.plans()[i].placement);
     o.commands = t.commands;
     o.macs = uint64_t(op.macs());
     if (t.commands) {

@@ -24,11 +24,15 @@ EngineContext::EngineContext(const config::HwConfig& h, bool fn)
       dma_write(h.dma, *dram, counters, true),
       sp(h, counters, fn),
       acc(h, counters, fn),
-      mesh(h, fn) {}
+      mesh(h, fn),
+      normalizer(h),
+      activation(h) {}
 
 Engine::Engine(const config::HwConfig& hw, EngineOptions options)
     : hw_(hw), ctx_(hw_, options.functional), rs_(hw_), load_(ctx_), execute_(ctx_), store_(ctx_) {
   if (options.functional) ctx_.memory.assign(options.memory_bytes, 0);
+  ctx_.numerics = options.numerics;
+  ctx_.host = options.host;
   const std::array<int64_t, 3> entries{hw_.reservation_station.load_entries, hw_.reservation_station.execute_entries,
                                        hw_.reservation_station.store_entries};
   const std::array<int64_t, 3> depth{hw_.queue.load, hw_.queue.execute, hw_.queue.store};
@@ -147,6 +151,7 @@ void Engine::host_op(const isa::Command& cmd) {
   const uint64_t start = std::max({total_, last_dispatch_ + 1, barrier_});
   const uint64_t end = start + cmd.host_cycles;
   ctx_.counters.host_cycles += cmd.host_cycles;
+  if (ctx_.functional && ctx_.host) ctx_.host->run(cmd.op, ctx_.memory);
   ctx_.record(cmd.op, Unit::Host, start, end);
   if (observer_) observer_->on_command(cmd, 0, start, start, end);
   barrier_ = end;

@@ -26,6 +26,8 @@ namespace coda::engine {
 struct EngineOptions {
   bool functional = false;      // move real data through the memories
   uint64_t memory_bytes = 0;    // functional DRAM size
+  const std::vector<OpNumerics>* numerics = nullptr;  // functional: kernel parameters by op id
+  HostExecutor* host = nullptr;                        // functional: data of host ops
 };
 
 // Observer of every simulated command (for --dump-commands, traces, tests). Optional.

@@ -6,10 +6,13 @@
 #include <memory>
 #include <vector>
 
+#include "models/ibert.h"
 #include "sim/config/hw_config.h"
+#include "sim/engine/activation_units.h"
 #include "sim/engine/dma.h"
 #include "sim/engine/dram.h"
 #include "sim/engine/mesh.h"
+#include "sim/engine/normalizer.h"
 #include "sim/engine/scratchpad.h"
 #include "sim/engine/stats.h"
 #include "sim/isa/command.h"
@@ -39,6 +42,21 @@ struct Pending {
   uint16_t c_rows = 0, c_cols = 0;
 };
 
+// Kernel parameters of an op whose data passes through the normalizer or activation units (functional mode),
+// indexed by the op id the commands carry. Owned by the embedder (sim::simulate).
+struct OpNumerics {
+  const models::ibert::SoftmaxParams* softmax = nullptr;
+  const models::ibert::LayerNormParams* layernorm = nullptr;
+  const models::ibert::GeluParams* gelu = nullptr;
+};
+
+// Functional mode: the host core's computation of a host op over DRAM (the engine models only its time).
+class HostExecutor {
+ public:
+  virtual ~HostExecutor() = default;
+  virtual void run(uint32_t op, std::vector<uint8_t>& memory) = 0;
+};
+
 struct Timing {
   uint64_t start = 0, end = 0;
 };
@@ -55,7 +73,15 @@ struct EngineContext {
   Scratchpad sp;
   AccumulatorMem acc;
   Mesh mesh;
+  Normalizer normalizer;
+  ActivationUnits activation;
   std::vector<uint8_t> memory;     // functional DRAM contents
+  const std::vector<OpNumerics>* numerics = nullptr;  // functional: per-op kernel parameters
+  HostExecutor* host = nullptr;                        // functional: runs host ops on `memory`
+
+  const OpNumerics* numerics_of(uint32_t op) const {
+    return numerics && op < numerics->size() ? &(*numerics)[op] : nullptr;
+  }
   std::vector<OpTiming> ops;
 
   void record(uint32_t op, Unit unit, uint64_t start, uint64_t end) {

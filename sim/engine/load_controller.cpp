@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "models/ibert.h"
+
 namespace coda::engine {
 
 Timing LoadController::simulate(const Pending& p, uint64_t earliest) {
@@ -10,17 +12,20 @@ Timing LoadController::simulate(const Pending& p, uint64_t earliest) {
   const uint64_t start = std::max(earliest, free_);
   if (c.opcode == isa::Opcode::ConfigLd) {
     stride_[c.stream % 3] = c.stride;
+    int8_in_[c.stream % 3] = c.int8_in;
+    scale_[c.stream % 3] = models::Dyadic{c.scale_mult, c.scale_shift};
     free_ = start + 1;
     return {start, start + 1};
   }
   const int stream = c.opcode == isa::Opcode::Mvin ? 0 : c.opcode == isa::Opcode::Mvin2 ? 1 : 2;
   const uint32_t stride = stride_[stream];
   const bool to_acc = c.addr1.is_acc();
-  const uint32_t elem = to_acc ? 4 : 1;
+  const bool widen = to_acc && int8_in_[stream];  // int8 DRAM rows widened into the accumulator by the mvin scale
+  const uint32_t elem = to_acc && !widen ? 4 : 1;
   const uint32_t row_bytes = uint32_t(c.cols1) * elem;
   const auto dim = static_cast<uint32_t>(ctx_.dim);
   const uint32_t blocks = (c.cols1 + dim - 1) / dim;
-  const uint64_t wlat = to_acc ? ctx_.acc.write_latency()
+  const uint64_t wlat = to_acc ? ctx_.acc.write_latency() + (widen ? uint64_t(ctx_.hw.dma.mvin_scale_latency_cycles) : 0)
                                : ctx_.sp.write_latency() + uint64_t(ctx_.hw.dma.mvin_scale_latency_cycles);
   uint64_t t = start;
   uint64_t end = start + 1;
@@ -33,13 +38,14 @@ Timing LoadController::simulate(const Pending& p, uint64_t earliest) {
     const bool one_bank = to_acc ? ctx_.acc.bank_of(first) == ctx_.acc.bank_of(last)
                                  : ctx_.sp.bank_of(first) == ctx_.sp.bank_of(last);
     if (one_bank) {
-      const uint64_t w = to_acc ? ctx_.acc.reserve_write(first, rt.done, blocks, false)
+      const uint64_t w = to_acc ? ctx_.acc.reserve_write(first, rt.done, blocks, c.addr1.accumulate())
                                 : ctx_.sp.reserve_write(first, rt.done, blocks);
       end = std::max(end, w + blocks - 1 + wlat);
     } else {
       for (uint32_t b = 0; b < blocks; ++b) {
         const uint32_t row = first + b * dim;
-        const uint64_t w = to_acc ? ctx_.acc.reserve_write(row, rt.done, 1, false) : ctx_.sp.reserve_write(row, rt.done, 1);
+        const uint64_t w =
+            to_acc ? ctx_.acc.reserve_write(row, rt.done, 1, c.addr1.accumulate()) : ctx_.sp.reserve_write(row, rt.done, 1);
         end = std::max(end, w + wlat);
       }
     }
@@ -55,8 +61,17 @@ Timing LoadController::simulate(const Pending& p, uint64_t earliest) {
         const uint32_t n = std::min<uint32_t>(dim, c.cols1 - b * dim);
         if (to_acc) {
           auto dst = ctx_.acc.row(row);
-          std::memcpy(dst.data(), src + size_t(b) * dim * 4, size_t(n) * 4);
-          std::fill(dst.begin() + n, dst.end(), 0);
+          for (uint32_t j = 0; j < n; ++j) {
+            int32_t v;
+            if (widen) {
+              v = models::requantize_i32(static_cast<int8_t>(src[size_t(b) * dim + j]), scale_[stream]);
+            } else {
+              std::memcpy(&v, src + (size_t(b) * dim + j) * 4, 4);
+            }
+            // Accumulating loads add with saturation (the residual add of I-BERT).
+            dst[j] = c.addr1.accumulate() ? models::saturate_i32(int64_t(dst[j]) + v) : v;
+          }
+          if (!c.addr1.accumulate()) std::fill(dst.begin() + n, dst.end(), 0);
         } else {
           auto dst = ctx_.sp.row(row);
           std::memcpy(dst.data(), src + size_t(b) * dim, n);

@@ -12,6 +12,7 @@ Ctrl controller_of(isa::Opcode op) {
     case isa::Opcode::Mvin2:
     case isa::Opcode::Mvin3: return Ctrl::Load;
     case isa::Opcode::ConfigSt:
+    case isa::Opcode::ConfigNorm:
     case isa::Opcode::Mvout: return Ctrl::Store;
     default: return Ctrl::Execute;
   }
@@ -124,11 +125,16 @@ void ReservationStation::track(Pending& p, Ctrl type) {
     case isa::Opcode::Mvin:
     case isa::Opcode::Mvin2:
     case isa::Opcode::Mvin3: {
-      const uint32_t blocks = c.addr1.is_acc() ? 1 : (c.cols1 + dim - 1) / dim;
+      // A row wider than DIM lands in consecutive DIM-row blocks (scratchpad and accumulator alike).
+      const uint32_t blocks = (c.cols1 + dim - 1) / dim;
       touch(c.addr1, (blocks - 1) * dim + c.rows1, true);
       break;
     }
-    case isa::Opcode::Mvout: touch(c.addr1, c.rows1, false); break;
+    case isa::Opcode::Mvout: {
+      const uint32_t blocks = c.addr1.is_acc() ? (c.cols1 + dim - 1) / dim : 1;
+      touch(c.addr1, (blocks - 1) * dim + c.rows1, false);
+      break;
+    }
     case isa::Opcode::Preload:
       touch(c.addr1, c.rows1, false);
       c_addr_ = c.addr2;

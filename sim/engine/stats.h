@@ -32,6 +32,9 @@ struct Counters {
   // SRAMs (rows accessed, per bank)
   std::vector<uint64_t> sp_reads, sp_writes, acc_reads, acc_writes;
   uint64_t sp_bank_conflict_cycles = 0, acc_bank_conflict_cycles = 0;
+  // Transformer units
+  uint64_t normalizer_busy_cycles = 0;   // cycles the normalizer's reduction lanes were busy
+  uint64_t activation_busy_cycles = 0;   // cycles the activation units were busy
   // Host
   uint64_t host_cycles = 0;
   uint64_t host_elements = 0;

@@ -1,6 +1,14 @@
 // StoreController: issues MVOUT in order. Rows are read from the accumulator (scaled to int8 through the
-// accumulator's scale pipeline, or full int32 rows) or the scratchpad, then written by the DMA.
+// accumulator's scale pipeline, or full int32 rows) or the scratchpad, then written by the DMA. With the
+// transformer units, an accumulator mvout may also
+//   - carry a normalizer command (bits 28..26 of its address): the row streams through the normalizer into a
+//     statistic slot (`stream` names the slot) and nothing is written to DRAM;
+//   - pass through the activation units: i-GELU (then the scale), or the apply step of LayerNorm or softmax
+//     with the slot's statistics, writing int8. A row wider than DIM is read block by block (Gemmini's
+//     multi-block mvout: block b of row r at address + b * DIM + r).
 #pragma once
+
+#include <vector>
 
 #include "sim/engine/engine_context.h"
 
@@ -13,12 +21,16 @@ class StoreController {
   uint64_t free_at() const { return free_; }
 
  private:
+  Timing normalize(const isa::Command& c, uint64_t start);  // statistics pass or LayerNorm/softmax apply
+  void gather(const isa::Command& c, uint32_t r, uint32_t cols);  // functional: row r's int32 values into row_
+
   EngineContext& ctx_;
   uint64_t free_ = 0;
   uint32_t stride_ = 0;
   isa::Activation act_ = isa::Activation::None;
   int32_t scale_mult_ = 1;
   uint8_t scale_shift_ = 0;
+  std::vector<int32_t> row_;  // functional scratch (capacity reused)
 };
 
 }  // namespace coda::engine

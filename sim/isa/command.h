@@ -27,6 +27,14 @@ enum class Opcode : uint8_t {
 
 const char* opcode_name(Opcode op);
 
+// Normalizer commands in bits 28..26 of an accumulator address read by MVOUT (Gemmini's NormCmd). RESET is the
+// plain mvout (writes DRAM, clears the statistic slot); the others feed the row through the normalization unit
+// into a statistic slot and write nothing: SUM/VARIANCE/MAX accumulate, and on a row's last block MEAN, INV_STDDEV
+// and INV_SUM_EXP also finish the statistic (mean; inverse standard deviation by the iterative square root;
+// the reciprocal of the sum of exponentials). SUM_EXP accumulates i-exp(x - max).
+enum class NormCmd : uint8_t { Reset = 0, Sum = 1, Mean = 2, Variance = 3, InvStddev = 4, Max = 5, SumExp = 6, InvSumExp = 7 };
+const char* norm_cmd_name(NormCmd n);
+
 // Gemmini's 32-bit local address: bit 31 accumulator, bit 30 accumulate, bit 29 full-row read,
 // bits 28..26 normalizer command, bits 25..0 row. All ones = garbage ("zero matrix" in, "no write" out).
 struct LocalAddr {
@@ -43,6 +51,9 @@ struct LocalAddr {
   static constexpr LocalAddr sp(uint32_t row) { return LocalAddr{row & kRowMask}; }
   static constexpr LocalAddr acc(uint32_t row, bool accumulate = false, bool full_row = false) {
     return LocalAddr{kAccBit | (accumulate ? kAccumulateBit : 0u) | (full_row ? kFullRowBit : 0u) | (row & kRowMask)};
+  }
+  constexpr LocalAddr with_norm(NormCmd n) const {
+    return LocalAddr{(raw & ~(7u << kNormShift)) | (uint32_t(n) << kNormShift)};
   }
   constexpr bool is_garbage() const { return raw == kGarbage; }
   constexpr bool is_acc() const { return !is_garbage() && (raw & kAccBit); }
@@ -83,13 +94,15 @@ struct Command {
   LocalAddr addr1;          // mvin/mvout local; preload B; compute A
   LocalAddr addr2;          // preload C; compute D
   uint16_t rows1 = 0, cols1 = 0;
-  uint16_t rows2 = 0, cols2 = 0;
+  uint16_t rows2 = 0, cols2 = 0;  // preload/compute: C or D shape; mvout with softmax: valid (unmasked) columns
   uint32_t stride = 0;      // config_ld/st: DRAM stride in bytes
-  uint8_t stream = 0;       // config_ld: which load stream (0..2)
+  uint8_t stream = 0;       // config_ld: which load stream (0..2); mvout with a norm command: statistic slot
+  bool int8_in = false;     // config_ld: the stream's DRAM rows are int8 even when they go to the accumulator
+                            // (widened by the mvin scale, scale_mult / 2^scale_shift, e.g. a residual operand)
   Dataflow dataflow = Dataflow::WS;
   Activation act = Activation::None;
   bool a_transpose = false, b_transpose = false;
-  // config_st: output scale as a dyadic number m / 2^shift (round to nearest, saturate to int8), the
+  // config_ld: mvin scale; config_st: output scale as a dyadic number m / 2^shift (round to nearest, saturate to int8), the
   // accumulator's requantization on mvout. m = 1, shift = 0 is the identity.
   int32_t scale_mult = 1;
   uint8_t scale_shift = 0;
