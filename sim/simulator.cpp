@@ -301,6 +301,8 @@ SimResult simulate(const config::HwConfig& hw, const models::OpGraph& graph, con
   r.workload = graph.spec.name;
   r.tiling = lowering.tiling().name();
   r.dataflow = options.lowering.dataflow == isa::Dataflow::WS ? "WS" : "OS";
+  r.schedule = options.lowering.schedule.name;
+  r.fusion = lowering.decisions();
   r.total_cycles = eng.total_cycles();
   r.seconds = double(r.total_cycles) / (hw.clock_ghz * 1e9);
   r.counters = eng.counters();

@@ -58,6 +58,8 @@ struct SimResult {
   VerifyResult verify;
   std::string tiling;
   std::string dataflow;         // "WS" or "OS"
+  std::string schedule;         // schedule name (--schedule)
+  std::array<compiler::FusionDecision, compiler::kNumFusionPoints> fusion{};  // per fusion point
 };
 
 SimResult simulate(const config::HwConfig& hw, const models::OpGraph& graph, const SimOptions& options = {});

@@ -46,7 +46,16 @@ std::string format_text(const config::HwConfig& hw, const sim::SimResult& r, siz
   s += fmt::format("  time                {:>16.6f} ms\n", r.seconds * 1e3);
   s += fmt::format("  MACs                {:>16}\n", r.total_macs);
   s += fmt::format("  mesh utilization    {:>16.4f}\n", r.mesh_utilization);
-  s += fmt::format("  tiling              {:>16}\n\n", r.tiling);
+  s += fmt::format("  tiling              {:>16}\n", r.tiling);
+  s += fmt::format("  schedule            {:>16}\n", r.schedule);
+  for (int i = 0; i < compiler::kNumFusionPoints; ++i) {
+    const auto& d = r.fusion[size_t(i)];
+    if (!d.requested && !d.applied && d.reason.empty()) continue;
+    s += fmt::format("    {:<20} {:<8}{}\n", compiler::fusion_point_name(static_cast<compiler::FusionPoint>(i)),
+                     d.applied ? "fused" : "unfused",
+                     d.reason.empty() ? "" : fmt::format(" ({}{})", d.requested && !d.applied ? "fusion not possible: " : "", d.reason));
+  }
+  s += "\n";
 
   s += "  breakdown by category\n";
   for (Category c : kCategories) {
@@ -99,6 +108,18 @@ nlohmann::ordered_json to_json(const config::HwConfig& hw, const sim::SimResult&
   j["total_macs"] = r.total_macs;
   j["tiling"] = r.tiling;
   j["dataflow"] = r.dataflow;
+  {
+    nlohmann::ordered_json sch;
+    sch["name"] = r.schedule;
+    nlohmann::ordered_json points;
+    for (int i = 0; i < compiler::kNumFusionPoints; ++i) {
+      const auto& d = r.fusion[size_t(i)];
+      points[std::string(compiler::fusion_point_name(static_cast<compiler::FusionPoint>(i)))] =
+          nlohmann::ordered_json{{"requested", d.requested}, {"applied", d.applied}, {"reason", d.reason}};
+    }
+    sch["fusion"] = points;
+    j["schedule"] = sch;
+  }
   nlohmann::ordered_json b = nlohmann::ordered_json::object();
   for (Category c : kCategories) b[std::string(models::category_name(c))] = r.breakdown_cycles[size_t(c)];
   j["breakdown_cycles"] = b;
