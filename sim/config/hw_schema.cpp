@@ -192,7 +192,7 @@ void declare_transformer_units(Schema<HwConfig>& s) {
       .describe("Whether the normalizer is built");
   s.param("normalizer.slots", CODA_FIELD(normalizer.slots))
       .range(1, 16)
-      .describe("Statistic slots (sum or max, then mean or inverse standard deviation)");
+      .describe("Statistic slots: rows whose statistics (mean and inverse standard deviation, or max and inverse sum of exponentials) are in flight at once");
   s.param("normalizer.lanes", CODA_FIELD(normalizer.lanes))
       .unit("elements/cycle")
       .range(1, kMaxCount)
@@ -379,14 +379,13 @@ void declare_rules(Schema<HwConfig>& s) {
                                          "{}-bit bus",
                                          c.dma.max_request_bytes, c.dma.bus_bits / 8, c.dma.bus_bits)});
           });
-  s.check("An enabled normalizer has at least 2 statistic slots (LayerNorm keeps a mean and an inverse standard "
-          "deviation).",
+  s.check("An enabled normalizer needs the activation units (its LayerNorm and softmax apply steps and the "
+          "i-exp of the sum of exponentials run there).",
           [](const HwConfig& c, std::vector<Issue>& out) {
-            if (c.normalizer.enabled && c.normalizer.slots < 2)
-              out.push_back({{"normalizer.slots", "normalizer.enabled"},
-                             fmt::format("an enabled normalizer needs >= 2 statistic slots (LayerNorm keeps a mean "
-                                         "and an inverse standard deviation), got {}",
-                                         c.normalizer.slots)});
+            if (c.normalizer.enabled && !c.activation_units.enabled)
+              out.push_back({{"normalizer.enabled", "activation_units.enabled"},
+                             "an enabled normalizer needs activation_units.enabled: true (the apply steps and i-exp "
+                             "run in the activation units)"});
           });
 }
 

@@ -477,6 +477,7 @@ HwConfig unusual_config() {
   c.energy.dram_pj_per_byte = 1.0 / 3.0;
   c.mesh.dataflow = Dataflow::OS;
   c.normalizer.enabled = true;
+  c.activation_units.enabled = true;
   c.mesh.rows = c.mesh.cols = 8;
   return c;
 }
