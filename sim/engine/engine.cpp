@@ -62,6 +62,16 @@ bool Engine::ready(const Pending& p) const {
   return true;
 }
 
+uint64_t Engine::dispatch_time(isa::Opcode op) {
+  const Ctrl type = controller_of(op);
+  uint64_t free_t = rs_.entry_free_time(type);
+  while (free_t == ReservationStation::kUnknown) {
+    step();
+    free_t = rs_.entry_free_time(type);
+  }
+  return std::max({last_dispatch_ + (seq_ ? 1 : 0), barrier_, free_t});
+}
+
 void Engine::dispatch(const isa::Command& cmd) {
   const Ctrl type = controller_of(cmd.opcode);
   const auto ti = static_cast<size_t>(type);
@@ -155,6 +165,7 @@ void Engine::host_op(const isa::Command& cmd) {
 
 void Engine::run(CommandSource& source, size_t num_ops) {
   ctx_.ops.assign(num_ops, OpTiming{});
+  source.attach(this);
   isa::Command cmd;
   while (source.next(cmd)) {
     switch (cmd.opcode) {
@@ -169,6 +180,7 @@ void Engine::run(CommandSource& source, size_t num_ops) {
       default: dispatch(cmd);
     }
   }
+  source.attach(nullptr);
   drain();
   ctx_.counters.dram_busy_cycles = ctx_.dram->busy_cycles();
 }

@@ -35,7 +35,7 @@ class CommandObserver {
   virtual void on_command(const isa::Command& cmd, uint64_t seq, uint64_t dispatch, uint64_t start, uint64_t end) = 0;
 };
 
-class Engine {
+class Engine final : public DispatchView {
  public:
   Engine(const config::HwConfig& hw, EngineOptions options);
 
@@ -48,6 +48,9 @@ class Engine {
   std::vector<uint8_t>& memory() { return ctx_.memory; }
   const config::HwConfig& hw() const { return hw_; }
   void set_observer(CommandObserver* o) { observer_ = o; }
+  // DispatchView: the cycle a command of this kind would enter the reservation station now (simulates
+  // pending commands until an entry of its type has a known free time).
+  uint64_t dispatch_time(isa::Opcode op) override;
 
  private:
   struct Queue {
