@@ -41,13 +41,15 @@ Engine::Engine(const config::HwConfig& hw, EngineOptions options)
   size_t ring = 1;
   while (ring < 64 * window) ring <<= 1;
   done_ring_.assign(std::max<size_t>(ring, 1 << 12), 0);
+  done_tag_.assign(done_ring_.size(), 0);
   done_mask_ = done_ring_.size() - 1;
 }
 
 uint64_t Engine::done_of(uint64_t seq, size_t ctrl) const {
   if (seq == 0) return 0;
-  if (seq + done_mask_ < seq_) return max_done_[ctrl];  // older than the ring: bounded by the latest completion
-  return done_ring_[seq & done_mask_];
+  const uint64_t slot = seq & done_mask_;
+  if (done_tag_[slot] == ((seq << 2) | ctrl)) return done_ring_[slot];
+  return evicted_done_[ctrl];  // older than the ring
 }
 
 uint64_t Engine::deps_done(const Pending& p) const {
@@ -135,9 +137,14 @@ bool Engine::step() {
   }
   inflight_[c][inflight_pos_[c]] = tm.end;
   if (++inflight_pos_[c] == inflight_[c].size()) inflight_pos_[c] = 0;
-  done_ring_[p.seq & done_mask_] = tm.end;
+  const uint64_t slot = p.seq & done_mask_;
+  if (done_tag_[slot]) {
+    const auto ec = static_cast<size_t>(done_tag_[slot] & 3);
+    evicted_done_[ec] = std::max(evicted_done_[ec], done_ring_[slot]);
+  }
+  done_ring_[slot] = tm.end;
+  done_tag_[slot] = (p.seq << 2) | c;
   last_sim_seq_[c] = p.seq;
-  max_done_[c] = std::max(max_done_[c], tm.end);
   total_ = std::max(total_, tm.end);
   rs_.complete(static_cast<Ctrl>(c), p.seq, tm.end);
   ctx_.record(p.cmd.op, static_cast<Unit>(c), tm.start, tm.end);

@@ -79,10 +79,12 @@ class Engine final : public DispatchView {
   // Controller command queues: a controller has at most `queue.*` commands in progress.
   std::array<std::vector<uint64_t>, 3> inflight_;
   std::array<size_t, 3> inflight_pos_{};
-  std::vector<uint64_t> done_ring_;  // completion cycle by seq (ring)
+  // Completion cycle by seq (ring), tagged with seq << 2 | controller. A producer whose slot has been reused
+  // finished no later than the latest completion among its controller's evicted commands.
+  std::vector<uint64_t> done_ring_, done_tag_;
   uint64_t done_mask_ = 0;
+  std::array<uint64_t, 3> evicted_done_{};
   std::array<uint64_t, 3> last_sim_seq_{};   // newest simulated seq per controller
-  std::array<uint64_t, 3> max_done_{};       // latest completion per controller
   uint64_t seq_ = 0;
   uint64_t last_dispatch_ = 0;
   uint64_t barrier_ = 0;       // nothing dispatches before this (fences, host ops)
