@@ -288,18 +288,20 @@ bool LoopUnroller::next(Command& cmd) {
   if (n == 0) throw std::logic_error("loop unroller: no sub-unit can send a command");
   size_t pick = 0;
   if (view_ && n > 1) {
-    // The first offer (in priority order) that can enter the reservation station earliest. Querying a type
-    // whose entries are all pending simulates commands, which can only make other types' times earlier, so
-    // the times are read again once all are known.
-    for (size_t i = 0; i < n; ++i) view_->dispatch_time(offer[i].opcode);
-    uint64_t best = ~0ull;
-    for (size_t i = 0; i < n; ++i) {
-      const uint64_t t = view_->dispatch_time(offer[i].opcode);
-      if (t < best) {
-        best = t;
-        pick = i;
-      }
-    }
+    // The first offer (in priority order) that can enter the reservation station earliest. The sub-units' types
+    // are fixed (stC: store, ex: execute, the rest: load), so each type is looked up once. Looking up a type
+    // whose entries are all pending simulates commands, which can only make the other types' times earlier,
+    // so the times are read again once all are known.
+    const auto type = [](Unit u) { return u == kStC ? 2 : u == kEx ? 1 : 0; };
+    std::array<const Command*, 3> of_type{};
+    for (size_t i = 0; i < n; ++i)
+      if (!of_type[size_t(type(who[i]))]) of_type[size_t(type(who[i]))] = &offer[i];
+    std::array<uint64_t, 3> t{};
+    for (int pass = 0; pass < 2; ++pass)
+      for (size_t k = 0; k < 3; ++k)
+        if (of_type[k]) t[k] = view_->dispatch_time(of_type[k]->opcode);
+    for (size_t i = 1; i < n; ++i)
+      if (t[size_t(type(who[i]))] < t[size_t(type(who[pick]))]) pick = i;
   }
   cmd = offer[pick];
   advance(who[pick]);
