@@ -24,8 +24,9 @@ class TilingPolicy {
   virtual TileShape choose(const models::MatMulShape& mm, const config::HwConfig& hw, bool whole_rows) const = 0;
 };
 
-// Gemmini's tiled_matmul_auto: double-buffered budget (half the scratchpad rows for A and B tiles, half the
-// accumulator rows for C), start from the largest square that fits, then grow J, then I, then K greedily.
+// Gemmini's tiled_matmul_auto (gemmini.h): double-buffered budget (half the scratchpad rows for the A and B
+// tiles, half the accumulator rows for C); start from the largest square of C blocks and the K that fills half
+// of the A/B buffer beside it, then in each pass try to grow J, I and K by one block, until none grows.
 class GemminiAutoTiling final : public TilingPolicy {
  public:
   std::string name() const override { return "gemmini-auto"; }

@@ -8,6 +8,15 @@
 
 namespace coda::engine {
 
+// What a command producer sees of the reservation station, as Gemmini's ld/ex/st utilization signals let the
+// loop unrollers see it: the cycle at which a command of a given kind could enter next (later than the next
+// dispatch cycle when that kind's entries are all taken).
+class DispatchView {
+ public:
+  virtual ~DispatchView() = default;
+  virtual uint64_t dispatch_time(isa::Opcode op) = 0;
+};
+
 class CommandSource {
  public:
   virtual ~CommandSource() = default;
@@ -15,6 +24,8 @@ class CommandSource {
   virtual bool next(isa::Command& cmd) = 0;
   // Arguments of a LoopWs macro-command (valid until the next call of next()).
   virtual const isa::LoopWsArgs& loop_args(uint32_t index) const = 0;
+  // The engine attaches its reservation station before pulling (and detaches with nullptr after).
+  virtual void attach(DispatchView*) {}
 };
 
 }  // namespace coda::engine

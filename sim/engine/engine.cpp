@@ -45,13 +45,15 @@ Engine::Engine(const config::HwConfig& hw, EngineOptions options)
   size_t ring = 1;
   while (ring < 64 * window) ring <<= 1;
   done_ring_.assign(std::max<size_t>(ring, 1 << 12), 0);
+  done_tag_.assign(done_ring_.size(), 0);
   done_mask_ = done_ring_.size() - 1;
 }
 
 uint64_t Engine::done_of(uint64_t seq, size_t ctrl) const {
   if (seq == 0) return 0;
-  if (seq + done_mask_ < seq_) return max_done_[ctrl];  // older than the ring: bounded by the latest completion
-  return done_ring_[seq & done_mask_];
+  const uint64_t slot = seq & done_mask_;
+  if (done_tag_[slot] == ((seq << 2) | ctrl)) return done_ring_[slot];
+  return evicted_done_[ctrl];  // older than the ring
 }
 
 uint64_t Engine::deps_done(const Pending& p) const {
@@ -64,6 +66,16 @@ bool Engine::ready(const Pending& p) const {
   for (size_t c = 0; c < 3; ++c)
     if (p.dep[c] > last_sim_seq_[c]) return false;
   return true;
+}
+
+uint64_t Engine::dispatch_time(isa::Opcode op) {
+  const Ctrl type = controller_of(op);
+  uint64_t free_t = rs_.entry_free_time(type);
+  while (free_t == ReservationStation::kUnknown) {
+    step();
+    free_t = rs_.entry_free_time(type);
+  }
+  return std::max({last_dispatch_ + (seq_ ? 1 : 0), barrier_, free_t});
 }
 
 void Engine::dispatch(const isa::Command& cmd) {
@@ -129,9 +141,14 @@ bool Engine::step() {
   }
   inflight_[c][inflight_pos_[c]] = tm.end;
   if (++inflight_pos_[c] == inflight_[c].size()) inflight_pos_[c] = 0;
-  done_ring_[p.seq & done_mask_] = tm.end;
+  const uint64_t slot = p.seq & done_mask_;
+  if (done_tag_[slot]) {
+    const auto ec = static_cast<size_t>(done_tag_[slot] & 3);
+    evicted_done_[ec] = std::max(evicted_done_[ec], done_ring_[slot]);
+  }
+  done_ring_[slot] = tm.end;
+  done_tag_[slot] = (p.seq << 2) | c;
   last_sim_seq_[c] = p.seq;
-  max_done_[c] = std::max(max_done_[c], tm.end);
   total_ = std::max(total_, tm.end);
   rs_.complete(static_cast<Ctrl>(c), p.seq, tm.end);
   ctx_.record(p.cmd.op, static_cast<Unit>(c), tm.start, tm.end);
@@ -160,6 +177,7 @@ void Engine::host_op(const isa::Command& cmd) {
 
 void Engine::run(CommandSource& source, size_t num_ops) {
   ctx_.ops.assign(num_ops, OpTiming{});
+  source.attach(this);
   isa::Command cmd;
   while (source.next(cmd)) {
     switch (cmd.opcode) {
@@ -174,6 +192,7 @@ void Engine::run(CommandSource& source, size_t num_ops) {
       default: dispatch(cmd);
     }
   }
+  source.attach(nullptr);
   drain();
   ctx_.counters.dram_busy_cycles = ctx_.dram->busy_cycles();
 }

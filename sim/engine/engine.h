@@ -37,7 +37,7 @@ class CommandObserver {
   virtual void on_command(const isa::Command& cmd, uint64_t seq, uint64_t dispatch, uint64_t start, uint64_t end) = 0;
 };
 
-class Engine {
+class Engine final : public DispatchView {
  public:
   Engine(const config::HwConfig& hw, EngineOptions options);
 
@@ -50,6 +50,9 @@ class Engine {
   std::vector<uint8_t>& memory() { return ctx_.memory; }
   const config::HwConfig& hw() const { return hw_; }
   void set_observer(CommandObserver* o) { observer_ = o; }
+  // DispatchView: the cycle a command of this kind would enter the reservation station now (simulates
+  // pending commands until an entry of its type has a known free time).
+  uint64_t dispatch_time(isa::Opcode op) override;
 
  private:
   struct Queue {
@@ -78,10 +81,12 @@ class Engine {
   // Controller command queues: a controller has at most `queue.*` commands in progress.
   std::array<std::vector<uint64_t>, 3> inflight_;
   std::array<size_t, 3> inflight_pos_{};
-  std::vector<uint64_t> done_ring_;  // completion cycle by seq (ring)
+  // Completion cycle by seq (ring), tagged with seq << 2 | controller. A producer whose slot has been reused
+  // finished no later than the latest completion among its controller's evicted commands.
+  std::vector<uint64_t> done_ring_, done_tag_;
   uint64_t done_mask_ = 0;
+  std::array<uint64_t, 3> evicted_done_{};
   std::array<uint64_t, 3> last_sim_seq_{};   // newest simulated seq per controller
-  std::array<uint64_t, 3> max_done_{};       // latest completion per controller
   uint64_t seq_ = 0;
   uint64_t last_dispatch_ = 0;
   uint64_t barrier_ = 0;       // nothing dispatches before this (fences, host ops)

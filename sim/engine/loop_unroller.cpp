@@ -1,6 +1,7 @@
 #include "sim/engine/loop_unroller.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace coda::engine {
 
@@ -11,139 +12,79 @@ using isa::Opcode;
 LoopUnroller::LoopUnroller(const config::HwConfig& hw, CommandSource& inner)
     : inner_(inner),
       dim_(hw.dim()),
-      block_len_(static_cast<uint32_t>(std::max<int64_t>(1, hw.dma.max_request_bytes / hw.sp_row_bytes()))),
-      bus_bytes_(static_cast<uint32_t>(std::max<int64_t>(1, hw.dma.bus_bits / 8))) {
-  buf_.reserve(4096);
-  stores_.reserve(4096);
+      block_len_(static_cast<uint32_t>(std::max<int64_t>(1, hw.dma.max_request_bytes / hw.sp_row_bytes()))) {}
+
+uint64_t LoopUnroller::retired() const {
+  uint64_t r = pos_[0].loop;
+  for (const Pos& p : pos_) r = std::min(r, p.loop);
+  return r;
 }
 
-void LoopUnroller::flush_stores() {
-  for (; store_pos_ < stores_.size(); ++store_pos_) buf_.push_back(stores_[store_pos_]);
-  stores_.clear();
-  store_pos_ = 0;
-}
-
-void LoopUnroller::maybe_store() {
-  if (store_pos_ >= stores_.size()) return;
-  if (++pairs_ % store_interval_ != 0 && store_pos_ > 0) return;
-  buf_.push_back(stores_[store_pos_++]);
-  if (store_pos_ < stores_.size() && stores_[store_pos_ - 1].opcode == isa::Opcode::ConfigSt)
-    buf_.push_back(stores_[store_pos_++]);
-  if (store_pos_ == stores_.size()) {
-    stores_.clear();
-    store_pos_ = 0;
+bool LoopUnroller::has_work(Unit u, const Loop& l) const {
+  switch (u) {
+    case kLdD: return l.a.has_bias && !l.a.accumulate;
+    case kStC: return l.a.store_c;
+    default: return true;
   }
 }
 
-bool LoopUnroller::next(Command& cmd) {
-  while (pos_ >= buf_.size()) {
-    if (!refill()) return false;
-  }
-  cmd = buf_[pos_++];
-  return true;
-}
-
-// Reads the next command of the inner stream once; a LOOP_WS becomes the next loop (its prologue is emitted
-// now), anything else is held until this loop is done.
-void LoopUnroller::lookahead() {
-  if (has_nxt_ || has_held_ || inner_done_) return;
-  Command c;
-  if (!inner_.next(c)) {
+void LoopUnroller::fetch() {
+  if (has_held_ || inner_done_) return;
+  if (!inner_.next(held_)) {
     inner_done_ = true;
-  } else if (c.opcode == Opcode::LoopWs) {
-    nxt_ = Loop{inner_.loop_args(c.loop), c.op, 0};
-    has_nxt_ = true;
-    prologue(nxt_);
-  } else {
-    held_ = c;
-    has_held_ = true;
+    return;
   }
+  has_held_ = true;
+  if (held_.opcode == Opcode::LoopWs) held_args_ = inner_.loop_args(held_.loop);
 }
 
-// Fills buf_ with the next phase.
-bool LoopUnroller::refill() {
-  buf_.clear();
-  pos_ = 0;
-  if (has_cur_) {
-    if (!cur_prologue_done_) {
-      prologue(cur_);
-      cur_prologue_done_ = true;
-      return true;
-    }
-    if (cur_.k < cur_.a.k_blocks) {
-      // Before the last k-step, read ahead so that the next loop's prologue (bias and first loads) overlaps
-      // this loop's last computes, as the second loop unit would.
-      if (cur_.k + 1 == cur_.a.k_blocks) lookahead();
-      body(cur_);
-      return true;
-    }
-    lookahead();
-    epilogue(cur_);
-    has_cur_ = false;
-    if (has_nxt_) {
-      cur_ = nxt_;
-      has_nxt_ = false;
-      has_cur_ = true;
-      cur_prologue_done_ = true;
-    }
-    return true;
-  }
-  Command c;
-  if (has_held_) {
-    c = held_;
+void LoopUnroller::accept() {
+  fetch();
+  while (has_held_ && held_.opcode == Opcode::LoopWs && accepted_ - retired() < kConcurrentLoops) {
+    loops_[accepted_ % kConcurrentLoops] = Loop{held_args_, held_.op};
+    ++accepted_;
     has_held_ = false;
-  } else {
-    if (inner_done_ || !inner_.next(c)) {
-      inner_done_ = true;
-      if (store_pos_ < stores_.size()) {
-        flush_stores();
-        return true;
-      }
-      return false;
-    }
+    skip_idle();
+    fetch();
   }
-  flush_stores();
-  if (c.opcode == Opcode::LoopWs) {
-    cur_ = Loop{inner_.loop_args(c.loop), c.op, 0};
-    has_cur_ = true;
-    cur_prologue_done_ = false;
-    return true;
-  }
-  buf_.push_back(c);
-  return true;
+  skip_idle();
 }
 
-void LoopUnroller::load(uint32_t op, Opcode opcode, uint64_t dram, LocalAddr local, uint32_t rows, uint32_t cols) {
-  Command m;
-  m.op = op;
-  m.opcode = opcode;
-  m.dram_addr = dram;
-  m.addr1 = local;
-  m.rows1 = uint16_t(rows);
-  m.cols1 = uint16_t(cols);
-  buf_.push_back(m);
+void LoopUnroller::skip_idle() {
+  for (size_t u = 0; u < kUnits; ++u) {
+    Pos& p = pos_[u];
+    while (p.loop < accepted_ && !has_work(Unit(u), loops_[p.loop % kConcurrentLoops])) p = Pos{p.loop + 1};
+  }
 }
 
-void LoopUnroller::prologue(const Loop& l) {
-  const isa::LoopWsArgs& a = l.a;
-  Command c;
-  c.op = l.op;
-  c.opcode = Opcode::ConfigLd;
-  c.stream = 0, c.stride = a.a_stride;
-  buf_.push_back(c);
-  c.stream = 1, c.stride = a.b_stride;
-  buf_.push_back(c);
-  c.stream = 2, c.stride = a.d_stride;
-  buf_.push_back(c);
-  const auto dim = uint32_t(dim_);
-  if (a.has_bias && !a.accumulate) {
-    for (uint32_t i = 0; i < a.i_blocks; ++i)
-      for (uint32_t j = 0; j < a.j_blocks; ++j)
-        load(l.op, Opcode::Mvin3, a.d_addr + uint64_t(i) * dim * a.d_stride + uint64_t(j) * dim * 4,
-             LocalAddr::acc(a.acc_row + (i * a.j_blocks + j) * dim), bsize(i, a.i_blocks, a.pad_i),
-             bsize(j, a.j_blocks, a.pad_j));
-  }
-  loads_for_k(l, 0);
+// ldA has sent the A block (i, k) of `loop` (Gemmini's lda_ahead: its iterator is past it in k-group, i order).
+bool LoopUnroller::a_sent(uint64_t loop, uint32_t k, uint32_t i) const {
+  const Pos& a = pos_[kLdA];
+  if (a.loop != loop) return a.loop > loop;
+  return a.cfg && (a.k > k || (a.k == k && a.i > i));
+}
+
+bool LoopUnroller::b_sent(uint64_t loop, uint32_t k, uint32_t j) const {
+  const Pos& b = pos_[kLdB];
+  if (b.loop != loop) return b.loop > loop;
+  return b.cfg && (b.k > k || (b.k == k && b.j > j));
+}
+
+// ex has sent the last k-step's compute for C block (i, j) of `loop`.
+bool LoopUnroller::ex_sent(uint64_t loop, uint32_t j, uint32_t i) const {
+  const Pos& e = pos_[kEx];
+  if (e.loop != loop) return e.loop > loop;
+  return e.k + 1u == loops_[loop % kConcurrentLoops].a.k_blocks && (e.j > j || (e.j == j && e.i > i));
+}
+
+LoopUnroller::Unit LoopUnroller::load_arbiter() const {
+  const bool a = active(kLdA), b = active(kLdB);
+  if (!a) return kLdB;
+  if (!b) return kLdA;
+  const Pos &pa = pos_[kLdA], &pb = pos_[kLdB];
+  if (pa.loop != pb.loop) return pa.loop < pb.loop ? kLdA : kLdB;  // the head loop is forced
+  if (!pb.cfg || (pb.k == 0 && pb.j == 0) || pa.k > pb.k) return kLdB;
+  return kLdA;
 }
 
 // Columns covered by blocks [first, first + n) of a dimension with `count` blocks and `pad` missing elements.
@@ -153,105 +94,218 @@ uint32_t LoopUnroller::span(uint32_t first, uint32_t n, uint32_t count, uint16_t
   return cols;
 }
 
-void LoopUnroller::loads_for_k(const Loop& l, uint32_t k) {
+bool LoopUnroller::head(Unit u, Command& c) {
+  Pos& p = pos_[u];
+  const Loop& l = loop_of(u);
   const isa::LoopWsArgs& a = l.a;
   const auto dim = uint32_t(dim_);
-  const uint32_t kb = bsize(k, a.k_blocks, a.pad_k);
-  // A: row-major A is loaded block_len blocks wide along k, once per group of k-steps; a transposed A
-  // (stored [k][m]) one block per mvin.
-  if (a.a_transpose) {
-    for (uint32_t i = 0; i < a.i_blocks; ++i)
-      load(l.op, Opcode::Mvin, a.a_addr + uint64_t(k) * dim * a.a_stride + uint64_t(i) * dim,
-           LocalAddr::sp(a.sp_a_row + (i * a.k_blocks + k) * dim), kb, bsize(i, a.i_blocks, a.pad_i));
-  } else if (k % block_len_ == 0) {
-    const uint32_t cols = span(k, std::min(block_len_, uint32_t(a.k_blocks) - k), a.k_blocks, a.pad_k);
-    for (uint32_t i = 0; i < a.i_blocks; ++i)
-      load(l.op, Opcode::Mvin, a.a_addr + uint64_t(i) * dim * a.a_stride + uint64_t(k) * dim,
-           LocalAddr::sp(a.sp_a_row + (i * a.k_blocks + k) * dim), bsize(i, a.i_blocks, a.pad_i), cols);
-  }
-  // B blocks of row k: block_len wide along j; a transposed B (stored [n][k]) one block per mvin.
-  if (a.b_transpose) {
-    for (uint32_t j = 0; j < a.j_blocks; ++j)
-      load(l.op, Opcode::Mvin2, a.b_addr + uint64_t(j) * dim * a.b_stride + uint64_t(k) * dim,
-           LocalAddr::sp(a.sp_b_row + (k * a.j_blocks + j) * dim), bsize(j, a.j_blocks, a.pad_j), kb);
-  } else {
-    for (uint32_t j = 0; j < a.j_blocks; j += block_len_)
-      load(l.op, Opcode::Mvin2, a.b_addr + uint64_t(k) * dim * a.b_stride + uint64_t(j) * dim,
-           LocalAddr::sp(a.sp_b_row + (k * a.j_blocks + j) * dim), kb,
-           span(j, std::min(block_len_, uint32_t(a.j_blocks) - j), a.j_blocks, a.pad_j));
-  }
-}
-
-void LoopUnroller::body(Loop& l) {
-  const isa::LoopWsArgs& a = l.a;
-  const auto dim = uint32_t(dim_);
-  const uint32_t k = l.k++;
-  if (k + 1 < a.k_blocks) loads_for_k(l, k + 1);
-  const uint32_t kb = bsize(k, a.k_blocks, a.pad_k);
-  const bool acc_in = a.accumulate || a.has_bias || k > 0;
-  for (uint32_t j = 0; j < a.j_blocks; ++j) {
-    const uint32_t jb = bsize(j, a.j_blocks, a.pad_j);
-    for (uint32_t i = 0; i < a.i_blocks; ++i) {
-      const uint32_t ib = bsize(i, a.i_blocks, a.pad_i);
-      Command p;
-      p.op = l.op;
-      p.opcode = Opcode::Preload;
-      if (i == 0) {
-        p.addr1 = LocalAddr::sp(a.sp_b_row + (k * a.j_blocks + j) * dim);
-        p.rows1 = uint16_t(a.b_transpose ? jb : kb);
-        p.cols1 = uint16_t(a.b_transpose ? kb : jb);
-      } else {
-        p.addr1 = LocalAddr::garbage();
+  c = Command{};
+  c.op = l.op;
+  switch (u) {
+    case kLdA:
+    case kLdB:
+    case kLdD: {
+      const uint8_t stream = u == kLdA ? 0 : u == kLdB ? 1 : 2;
+      const uint32_t stride = u == kLdA ? a.a_stride : u == kLdB ? a.b_stride : a.d_stride;
+      if (!p.cfg) {
+        const LdConfig& last = ld_cfg_[stream];
+        if (!last.valid || last.stride != stride) {
+          c.opcode = Opcode::ConfigLd;
+          c.stream = stream;
+          c.stride = stride;
+          return true;
+        }
+        p.cfg = true;
       }
-      p.addr2 = LocalAddr::acc(a.acc_row + (i * a.j_blocks + j) * dim, acc_in);
-      p.rows2 = uint16_t(ib);
-      p.cols2 = uint16_t(jb);
-      buf_.push_back(p);
-      Command c;
-      c.op = l.op;
-      c.opcode = i == 0 ? Opcode::ComputePreloaded : Opcode::ComputeAccumulated;
-      c.addr1 = LocalAddr::sp(a.sp_a_row + (i * a.k_blocks + k) * dim);
-      c.rows1 = uint16_t(a.a_transpose ? kb : ib);
-      c.cols1 = uint16_t(a.a_transpose ? ib : kb);
-      c.addr2 = LocalAddr::garbage();
-      c.rows2 = uint16_t(ib);
-      c.cols2 = uint16_t(jb);
-      buf_.push_back(c);
-      maybe_store();
+      if (u == kLdA) {
+        c.opcode = Opcode::Mvin;
+        if (a.a_transpose) {  // stored [k][m]: one block per mvin
+          c.dram_addr = a.a_addr + uint64_t(p.k) * dim * a.a_stride + uint64_t(p.i) * dim;
+          c.rows1 = uint16_t(bsize(p.k, a.k_blocks, a.pad_k));
+          c.cols1 = uint16_t(bsize(p.i, a.i_blocks, a.pad_i));
+        } else {  // block_len blocks wide along k
+          c.dram_addr = a.a_addr + uint64_t(p.i) * dim * a.a_stride + uint64_t(p.k) * dim;
+          c.rows1 = uint16_t(bsize(p.i, a.i_blocks, a.pad_i));
+          c.cols1 = uint16_t(span(p.k, std::min(block_len_, uint32_t(a.k_blocks) - p.k), a.k_blocks, a.pad_k));
+        }
+        c.addr1 = LocalAddr::sp(a.sp_a_row + (p.i * a.k_blocks + p.k) * dim);
+      } else if (u == kLdB) {
+        c.opcode = Opcode::Mvin2;
+        if (a.b_transpose) {  // stored [n][k]: one block per mvin
+          c.dram_addr = a.b_addr + uint64_t(p.j) * dim * a.b_stride + uint64_t(p.k) * dim;
+          c.rows1 = uint16_t(bsize(p.j, a.j_blocks, a.pad_j));
+          c.cols1 = uint16_t(bsize(p.k, a.k_blocks, a.pad_k));
+        } else {  // block_len blocks wide along j
+          c.dram_addr = a.b_addr + uint64_t(p.k) * dim * a.b_stride + uint64_t(p.j) * dim;
+          c.rows1 = uint16_t(bsize(p.k, a.k_blocks, a.pad_k));
+          c.cols1 = uint16_t(span(p.j, std::min(block_len_, uint32_t(a.j_blocks) - p.j), a.j_blocks, a.pad_j));
+        }
+        c.addr1 = LocalAddr::sp(a.sp_b_row + (p.k * a.j_blocks + p.j) * dim);
+      } else {
+        c.opcode = Opcode::Mvin3;
+        c.dram_addr = a.d_addr + uint64_t(p.i) * dim * a.d_stride + uint64_t(p.j) * dim * 4;
+        c.addr1 = LocalAddr::acc(a.acc_row + (p.i * a.j_blocks + p.j) * dim);
+        c.rows1 = uint16_t(bsize(p.i, a.i_blocks, a.pad_i));
+        c.cols1 = uint16_t(bsize(p.j, a.j_blocks, a.pad_j));
+      }
+      return true;
     }
+    case kEx: {
+      if (!a_sent(p.loop, p.k, p.i) || !b_sent(p.loop, p.k, p.j) || pos_[kLdD].loop <= p.loop) return false;
+      const uint32_t kb = bsize(p.k, a.k_blocks, a.pad_k);
+      const uint32_t jb = bsize(p.j, a.j_blocks, a.pad_j);
+      const uint32_t ib = bsize(p.i, a.i_blocks, a.pad_i);
+      if (p.pre) {
+        // The B block is preloaded once per (k, j) and stays in the mesh for the i blocks (COMPUTE_AND_STAY).
+        c.opcode = Opcode::Preload;
+        if (p.i == 0) {
+          c.addr1 = LocalAddr::sp(a.sp_b_row + (p.k * a.j_blocks + p.j) * dim);
+          c.rows1 = uint16_t(a.b_transpose ? jb : kb);
+          c.cols1 = uint16_t(a.b_transpose ? kb : jb);
+        } else {
+          c.addr1 = LocalAddr::garbage();
+        }
+        c.addr2 = LocalAddr::acc(a.acc_row + (p.i * a.j_blocks + p.j) * dim, a.accumulate || a.has_bias || p.k > 0);
+        c.rows2 = uint16_t(ib);
+        c.cols2 = uint16_t(jb);
+      } else {
+        c.opcode = p.i == 0 ? Opcode::ComputePreloaded : Opcode::ComputeAccumulated;
+        c.addr1 = LocalAddr::sp(a.sp_a_row + (p.i * a.k_blocks + p.k) * dim);
+        c.rows1 = uint16_t(a.a_transpose ? kb : ib);
+        c.cols1 = uint16_t(a.a_transpose ? ib : kb);
+        c.addr2 = LocalAddr::garbage();
+        c.rows2 = uint16_t(ib);
+        c.cols2 = uint16_t(jb);
+      }
+      return true;
+    }
+    case kStC: {
+      if (!p.cfg) {
+        const StConfig& last = st_cfg_;
+        if (!last.valid || last.stride != a.c_stride || last.act != a.act || last.mult != a.scale_mult ||
+            last.shift != a.scale_shift) {
+          c.opcode = Opcode::ConfigSt;
+          c.stride = a.c_stride;
+          c.act = a.act;
+          c.scale_mult = a.scale_mult;
+          c.scale_shift = a.scale_shift;
+          return true;
+        }
+        p.cfg = true;
+      }
+      if (!ex_sent(p.loop, p.j, p.i)) return false;
+      const uint32_t elem = a.c_full ? 4 : 1;
+      c.opcode = Opcode::Mvout;
+      c.dram_addr = a.c_addr + uint64_t(p.i) * dim * a.c_stride + uint64_t(p.j) * dim * elem;
+      c.addr1 = LocalAddr::acc(a.acc_row + (p.i * a.j_blocks + p.j) * dim, false, a.c_full);
+      c.rows1 = uint16_t(bsize(p.i, a.i_blocks, a.pad_i));
+      c.cols1 = uint16_t(bsize(p.j, a.j_blocks, a.pad_j));
+      return true;
+    }
+    default: return false;
   }
 }
 
-void LoopUnroller::epilogue(const Loop& l) {
-  const isa::LoopWsArgs& a = l.a;
-  flush_stores();
-  if (!a.store_c) return;
-  const auto dim = uint32_t(dim_);
-  std::vector<Command>& out = stores_;
-  pairs_ = 0;
-  Command s;
-  s.op = l.op;
-  s.opcode = Opcode::ConfigSt;
-  s.stride = a.c_stride;
-  s.act = a.act;
-  s.scale_mult = a.scale_mult;
-  s.scale_shift = a.scale_shift;
-  out.push_back(s);
-  const uint32_t elem = a.c_full ? 4 : 1;
-  const uint32_t mvout_cycles = (uint32_t(dim) * dim * elem + bus_bytes_ - 1) / bus_bytes_;
-  store_interval_ = std::max<uint32_t>(1, (mvout_cycles + dim - 1) / dim);
-  for (uint32_t i = 0; i < a.i_blocks; ++i) {
-    for (uint32_t j = 0; j < a.j_blocks; ++j) {
-      Command m;
-      m.op = l.op;
-      m.opcode = Opcode::Mvout;
-      m.dram_addr = a.c_addr + uint64_t(i) * dim * a.c_stride + uint64_t(j) * dim * elem;
-      m.addr1 = LocalAddr::acc(a.acc_row + (i * a.j_blocks + j) * dim, false, a.c_full);
-      m.rows1 = uint16_t(bsize(i, a.i_blocks, a.pad_i));
-      m.cols1 = uint16_t(bsize(j, a.j_blocks, a.pad_j));
-      out.push_back(m);
+void LoopUnroller::advance(Unit u) {
+  Pos& p = pos_[u];
+  const isa::LoopWsArgs& a = loop_of(u).a;
+  bool done = false;
+  if (!p.cfg) {  // the config command was sent
+    p.cfg = true;
+    if (u == kStC) {
+      st_cfg_ = StConfig{true, a.c_stride, a.act, a.scale_mult, a.scale_shift};
+    } else {
+      const uint8_t stream = u == kLdA ? 0 : u == kLdB ? 1 : 2;
+      ld_cfg_[stream] = LdConfig{true, u == kLdA ? a.a_stride : u == kLdB ? a.b_stride : a.d_stride};
     }
+    return;
   }
+  switch (u) {
+    case kLdA:  // k-groups outer, i inner
+      if (++p.i == a.i_blocks) {
+        p.i = 0;
+        p.k += a_kstep(a);
+        done = p.k >= a.k_blocks;
+      }
+      break;
+    case kLdB:  // k outer, j inner
+      p.j += b_jstep(a);
+      if (p.j >= a.j_blocks) {
+        p.j = 0;
+        done = ++p.k == a.k_blocks;
+      }
+      break;
+    case kLdD:  // i outer, j inner
+      if (++p.j == a.j_blocks) {
+        p.j = 0;
+        done = ++p.i == a.i_blocks;
+      }
+      break;
+    case kEx:  // k outer, j, i inner; a preload then its compute
+      if (p.pre) {
+        p.pre = false;
+        break;
+      }
+      p.pre = true;
+      if (++p.i == a.i_blocks) {
+        p.i = 0;
+        if (++p.j == a.j_blocks) {
+          p.j = 0;
+          done = ++p.k == a.k_blocks;
+        }
+      }
+      break;
+    case kStC:  // j outer, i inner, as ex finishes them
+      if (++p.i == a.i_blocks) {
+        p.i = 0;
+        done = ++p.j == a.j_blocks;
+      }
+      break;
+    default: break;
+  }
+  if (done) {
+    p = Pos{p.loop + 1};
+    accept();  // a loop slot may have freed; also skips loops this sub-unit has nothing to do in
+  }
+}
+
+bool LoopUnroller::next(Command& cmd) {
+  accept();
+  if (retired() == accepted_) {
+    // No loop held: other commands pass straight through (a held LOOP_WS would have been accepted).
+    if (!has_held_) return false;
+    cmd = held_;
+    has_held_ = false;
+    return true;
+  }
+  // The sub-units' offers in priority order: stC, ex, ldD, then the ldA/ldB arbiter's choice.
+  std::array<Command, 4> offer;
+  std::array<Unit, 4> who{};
+  size_t n = 0;
+  for (Unit u : {kStC, kEx, kLdD, load_arbiter()}) {
+    if (active(u) && head(u, offer[n])) who[n++] = u;
+  }
+  if (n == 0) throw std::logic_error("loop unroller: no sub-unit can send a command");
+  size_t pick = 0;
+  if (view_ && n > 1) {
+    // The first offer (in priority order) that can enter the reservation station earliest. The sub-units' types
+    // are fixed (stC: store, ex: execute, the rest: load), so each type is looked up once. Looking up a type
+    // whose entries are all pending simulates commands, which can only make the other types' times earlier,
+    // so the times are read again once all are known.
+    const auto type = [](Unit u) { return u == kStC ? 2 : u == kEx ? 1 : 0; };
+    std::array<const Command*, 3> of_type{};
+    for (size_t i = 0; i < n; ++i)
+      if (!of_type[size_t(type(who[i]))]) of_type[size_t(type(who[i]))] = &offer[i];
+    std::array<uint64_t, 3> t{};
+    for (int pass = 0; pass < 2; ++pass)
+      for (size_t k = 0; k < 3; ++k)
+        if (of_type[k]) t[k] = view_->dispatch_time(of_type[k]->opcode);
+    for (size_t i = 1; i < n; ++i)
+      if (t[size_t(type(who[i]))] < t[size_t(type(who[pick]))]) pick = i;
+  }
+  cmd = offer[pick];
+  advance(who[pick]);
+  return true;
 }
 
 }  // namespace coda::engine

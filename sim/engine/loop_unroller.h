@@ -1,14 +1,27 @@
-// LoopUnroller (Gemmini's LoopMatmul): expands LOOP_WS macro-instructions into mvin/preload/compute/mvout
-// commands, lazily, one phase at a time. Loads run one k-step ahead of the computes that need them. Gemmini
-// runs two loop units concurrently, so one tile's stores overlap the next tile's loads and computes: the
-// prologue of the next loop (its bias and first loads) is issued before this loop's stores, and the stores
-// are then spread over the next loop's compute stream at the pace the DMA can drain them (one mvout per
-// ceil(mvout bytes / bus bytes / DIM) preload+compute pairs), so that a full store queue does not block
-// the in-order reservation station. Other commands pass through unchanged (after any pending stores).
+// LoopUnroller (Gemmini's LoopMatmul): expands LOOP_WS macro-instructions into config/mvin/preload/compute/mvout
+// commands the way the hardware does. Up to two loops are held at once (concurrent_loops = 2; each owns half of
+// the scratchpad and of the accumulator, as the lowering lays them out). Five sub-units walk the loops in order,
+// each producing its own command stream:
+//   ldA  A blocks (k-groups outer, i inner)         ldB  B blocks (k outer, j inner)
+//   ldD  bias blocks into the accumulator            ex   preload/compute pairs (k outer, j, i inner)
+//   stC  mvouts of the finished C blocks (j outer, i inner)
+// They are synchronised by loop-level progress, not by program order: ex sends the pair (k, j, i) of a loop only
+// once ldA and ldB have sent the blocks it reads (and ldD all of its bias); stC sends block (i, j) once ex has
+// sent the last k-step's compute for it; a sub-unit moves on to the next loop when it is done with its part of
+// the current one, so loads of loop n+1 overlap the computes of loop n, and those overlap the stores of loop n-1.
+// A third loop is accepted only when every sub-unit is done with the oldest one. Commands that are not loops
+// pass through only when no loop is held.
+//
+// Each cycle one command enters the reservation station: among the sub-units that have a command and whose
+// controller type has a free entry (the hardware's ld/ex/st utilization signals, here DispatchView), the
+// arbiter takes stC, then ex, then ldD, then the ldA/ldB arbiter's choice (Gemmini's WeightedArbiter with a
+// static weight: the sub-unit on the older loop first; within a loop B opens, then whichever is behind in k,
+// A on ties). Config commands are sent when a stream's setting changes (gemmini.h configures the load and
+// store strides once per matmul, outside the tile loops).
 #pragma once
 
+#include <array>
 #include <cstdint>
-#include <vector>
 
 #include "sim/config/hw_config.h"
 #include "sim/engine/command_source.h"
@@ -20,41 +33,67 @@ class LoopUnroller final : public CommandSource {
   LoopUnroller(const config::HwConfig& hw, CommandSource& inner);
   bool next(isa::Command& cmd) override;
   const isa::LoopWsArgs& loop_args(uint32_t index) const override { return inner_.loop_args(index); }
+  void attach(DispatchView* view) override { view_ = view; }
 
  private:
+  static constexpr uint64_t kConcurrentLoops = 2;
+  // Sub-units, in the global arbiter's priority order.
+  enum Unit : uint8_t { kStC = 0, kEx, kLdD, kLdA, kLdB, kUnits };
   struct Loop {
     isa::LoopWsArgs a;
     uint32_t op = 0;
-    uint32_t k = 0;  // next k-step of the body
   };
-  bool refill();
-  void lookahead();
-  void load(uint32_t op, isa::Opcode opcode, uint64_t dram, isa::LocalAddr local, uint32_t rows, uint32_t cols);
-  uint32_t span(uint32_t first, uint32_t n, uint32_t count, uint16_t pad) const;
-  void prologue(const Loop& l);
-  void loads_for_k(const Loop& l, uint32_t k);
-  void body(Loop& l);
-  void epilogue(const Loop& l);   // queues the loop's stores (config_st + mvouts) as pending
-  void flush_stores();            // emits every pending store
-  void maybe_store();             // emits one pending store at the configured pace
+  // Where a sub-unit is: the loop (sequence number) and its iterators. `cfg`: this loop's config is done.
+  struct Pos {
+    uint64_t loop = 0;
+    uint32_t k = 0, j = 0, i = 0;
+    bool pre = true;   // ex: the preload of the pair is next (else its compute)
+    bool cfg = false;
+  };
+  // Last config sent per load stream (A, B, D) and for stores.
+  struct LdConfig {
+    bool valid = false;
+    uint32_t stride = 0;
+  };
+  struct StConfig {
+    bool valid = false;
+    uint32_t stride = 0;
+    isa::Activation act = isa::Activation::None;
+    int32_t mult = 1;
+    uint8_t shift = 0;
+  };
+
+  const Loop& loop_of(Unit u) const { return loops_[pos_[u].loop % kConcurrentLoops]; }
+  bool active(Unit u) const { return pos_[u].loop < accepted_; }
+  uint64_t retired() const;                      // loops every sub-unit is done with
+  bool has_work(Unit u, const Loop& l) const;
+  void fetch();                                  // reads the next inner command if none is held
+  void accept();                                 // takes held LOOP_WS commands while a loop slot is free
+  void skip_idle();                              // moves sub-units past loops they have nothing to do in
+  bool head(Unit u, isa::Command& c);            // the sub-unit's next command; false if it must wait
+  void advance(Unit u);                          // the arbiter granted the sub-unit's command
+  Unit load_arbiter() const;                     // ldA or ldB
+  bool a_sent(uint64_t loop, uint32_t k, uint32_t i) const;
+  bool b_sent(uint64_t loop, uint32_t k, uint32_t j) const;
+  bool ex_sent(uint64_t loop, uint32_t j, uint32_t i) const;
   uint32_t bsize(uint32_t idx, uint32_t n, uint16_t pad) const { return idx + 1 == n ? uint32_t(dim_) - pad : uint32_t(dim_); }
+  uint32_t span(uint32_t first, uint32_t n, uint32_t count, uint16_t pad) const;
+  uint32_t a_kstep(const isa::LoopWsArgs& a) const { return a.a_transpose ? 1 : block_len_; }
+  uint32_t b_jstep(const isa::LoopWsArgs& a) const { return a.b_transpose ? 1 : block_len_; }
 
   CommandSource& inner_;
+  DispatchView* view_ = nullptr;
   int64_t dim_;
   uint32_t block_len_;            // scratchpad blocks per mvin
-  std::vector<isa::Command> buf_; // the current phase's commands (capacity reused)
-  size_t pos_ = 0;
-  Loop cur_, nxt_;
-  bool has_cur_ = false, has_nxt_ = false, cur_prologue_done_ = false;
-  bool has_held_ = false;         // a non-loop command read ahead from the inner stream
+  std::array<Loop, kConcurrentLoops> loops_;
+  uint64_t accepted_ = 0;         // loops taken from the inner stream
+  std::array<Pos, kUnits> pos_{};
+  bool has_held_ = false;         // a command read from the inner stream and not yet used
   isa::Command held_;
+  isa::LoopWsArgs held_args_;
   bool inner_done_ = false;
-  // Stores of the previous loop, spread over the next loop's computes (the second loop unit).
-  std::vector<isa::Command> stores_;
-  size_t store_pos_ = 0;
-  uint32_t store_interval_ = 1;   // compute pairs per pending store
-  uint32_t pairs_ = 0;
-  uint32_t bus_bytes_;
+  std::array<LdConfig, 3> ld_cfg_{};
+  StConfig st_cfg_;
 };
 
 }  // namespace coda::engine

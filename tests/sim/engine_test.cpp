@@ -165,18 +165,26 @@ TEST(Engine, TransposedOperandsAndBiasAreBitExact) {
 }
 
 TEST(Engine, LargeGemmApproachesPeakWithAmpleBandwidth) {
+  // Unbounded bandwidth: the memory system and the DMA never limit (1 KiB/cycle, 1-cycle DRAM, a 512-bit bus
+  // with 64 requests in flight); Gemmini's default 256 KiB scratchpad and 64 KiB accumulator, and a 256 KiB
+  // accumulator as in larger builds (a larger accumulator must not be slower).
   auto hw = default_hw();
   hw.dram.bytes_per_cycle = 1024;
   hw.dram.latency_cycles = 1;
   hw.dma.bus_bits = 512;
   hw.dma.max_in_flight = 64;
-  hw.accumulator.capacity_kb = 256;
   const auto r = run_gemm(hw, 512, 768, 768);
-  // Measured 0.87 (docs/validation.md); the goal is 0.9.
-  EXPECT_GT(r.mesh_utilization, 0.85);
+  // Measured 0.9665 (docs/validation.md).
+  EXPECT_GE(r.mesh_utilization, 0.9);
   EXPECT_LE(r.mesh_utilization, 1.0);
   // Never faster than the ideal.
   EXPECT_GE(r.total_cycles, uint64_t(512) * 768 * 768 / 256);
+  hw.accumulator.capacity_kb = 256;
+  const auto big = run_gemm(hw, 512, 768, 768);
+  // Measured 0.9900.
+  EXPECT_GE(big.mesh_utilization, 0.9);
+  EXPECT_LE(big.total_cycles, r.total_cycles);
+  EXPECT_GE(big.total_cycles, uint64_t(512) * 768 * 768 / 256);
 }
 
 TEST(Engine, TinyBandwidthRunIsBoundByBytesOverBandwidth) {
