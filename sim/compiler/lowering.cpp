@@ -391,6 +391,7 @@ void Lowering::plan() {
 void Lowering::rewind() {
   op_ = 0;
   op_started_ = false;
+  fenced_ = false;
   sp_half_ = acc_half_ = 0;
   pending_.clear();
   pending_pos_ = 0;
@@ -625,6 +626,17 @@ bool Lowering::next(Command& cmd) {
     if (op_ >= graph_.ops.size()) return false;
     const Op& op = graph_.ops[op_];
     const OpPlan& p = plans_[op_];
+    // An op that reads another op's output from DRAM starts behind a fence, as gemmini.h's tiled_matmul and
+    // friends end with gemmini_fence(): the reservation station tracks scratchpad and accumulator hazards,
+    // not DRAM ones. (Host ops fence by themselves; fused ops read the accumulator.)
+    if (!op_started_ && !fenced_ && !op.inputs.empty() &&
+        (p.placement == Placement::Accelerator || p.placement == Placement::Pass)) {
+      fenced_ = true;
+      cmd = Command{};
+      cmd.opcode = Opcode::Fence;
+      cmd.op = op.id;
+      return true;
+    }
     if (p.placement == Placement::Accelerator) {
       if (emit_loop(cmd)) return true;
     } else if (p.placement == Placement::Pass) {
@@ -656,6 +668,7 @@ bool Lowering::next(Command& cmd) {
     }
     ++op_;
     op_started_ = false;
+    fenced_ = false;
   }
 }
 

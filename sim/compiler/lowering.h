@@ -120,6 +120,7 @@ class Lowering final : public engine::CommandSource {
   // Stream state.
   size_t op_ = 0;
   bool op_started_ = false;
+  bool fenced_ = false;               // the current op's leading fence was emitted
   int64_t batch_ = 0, i0_ = 0, j0_ = 0, k0_ = 0;
   int64_t ti_ = 0, tj_ = 0, tk_ = 0;  // tile counts
   int64_t group_ = 0;                 // Pass ops: next row group

@@ -210,7 +210,7 @@ void LoopUnroller::advance(Unit u) {
   Pos& p = pos_[u];
   const isa::LoopWsArgs& a = loop_of(u).a;
   bool done = false;
-  if (!p.cfg) {  // the config command was sent
+  if (!p.cfg && u != kEx) {  // the config command was sent (ex has none: CONFIG_EX comes from the lowering)
     p.cfg = true;
     if (u == kStC) {
       st_cfg_ = StConfig{true, a.c_stride, a.act, a.scale_mult, a.scale_shift};
@@ -276,6 +276,10 @@ bool LoopUnroller::next(Command& cmd) {
     if (!has_held_) return false;
     cmd = held_;
     has_held_ = false;
+    // A config from outside the loops (e.g. a normalizer pass's load stride or mvout activation) changes the
+    // controllers' state: the next loop must send its own again.
+    if (cmd.opcode == Opcode::ConfigLd) ld_cfg_[cmd.stream % 3].valid = false;
+    if (cmd.opcode == Opcode::ConfigSt) st_cfg_.valid = false;
     return true;
   }
   // The sub-units' offers in priority order: stC, ex, ldD, then the ldA/ldB arbiter's choice.

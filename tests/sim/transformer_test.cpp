@@ -190,6 +190,19 @@ INSTANTIATE_TEST_SUITE_P(Configs, WholeLayer,
                            return s;
                          });
 
+// The tiny workload's shapes let the loop unroller run a LayerNorm pass's loads right behind the producing
+// matmul's stores: only the fence between ops that communicate through DRAM keeps the data right.
+TEST(WholeLayerTiny, OpsThatShareDramTensorsAreFenced) {
+  const auto g = layer_graph(2, 32, 64, 4, 128);
+  for (const char* s : {"unfused", "fused"}) {
+    sim::SimOptions o;
+    o.verify = true;
+    o.lowering.schedule = config::load_schedule(s);
+    const sim::SimResult r = sim::simulate(ibert_hw(), g, o);
+    EXPECT_EQ(r.verify.mismatches, 0u) << s << ": " << r.verify.first_mismatch;
+  }
+}
+
 // BERT-base dimensions at sequence 128: one whole layer, bit-exact, fused and unfused.
 TEST(WholeLayerBertBase, Seq128IsBitExactFusedAndUnfused) {
   const config::HwConfig hw = config::load_hw_config(src("configs/hw/gemmini-ibert.yaml"));
