@@ -147,6 +147,7 @@ void Engine::host_op(const isa::Command& cmd) {
   const uint64_t start = std::max({total_, last_dispatch_ + 1, barrier_});
   const uint64_t end = start + cmd.host_cycles;
   ctx_.counters.host_cycles += cmd.host_cycles;
+  ctx_.actions(cmd.op).host_ops += cmd.host_cycles;  // host instructions ~ cycles (in-order core, IPC 1)
   ctx_.record(cmd.op, Unit::Host, start, end);
   if (observer_) observer_->on_command(cmd, 0, start, start, end);
   barrier_ = end;

@@ -40,6 +40,8 @@ Timing StoreController::simulate(const Pending& p, uint64_t earliest) {
   }
   free_ = t;
   ctx_.counters.busy_cycles[2] += t - start;
+  ctx_.count_dma(c.op, true, uint64_t(c.rows1) * row_bytes);
+  from_acc ? ctx_.count_acc(c.op, c.rows1, 0) : ctx_.count_sp(c.op, c.rows1, 0);
 
   if (ctx_.functional) {
     const models::Dyadic scale{scale_mult_, scale_shift_};
