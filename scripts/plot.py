@@ -85,7 +85,7 @@ def plot_sim(report, plt):
     for row in axes:
         row[0].set_xticks(x)
         row[0].set_xticklabels([layer_label(l) for l in layers], rotation=0 if len(layers) <= 16 else 90)
-        row[0].set_xlabel("encoder layer ('other': ops outside the layers)")
+        row[0].set_xlabel("encoder layer" + (" ('other': ops outside the layers)" if -1 in index else ""))
     return fig
 
 

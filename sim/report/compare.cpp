@@ -212,12 +212,22 @@ std::string format_compare_text(const std::string& workload, const std::vector<C
   const auto& ref = runs.front().result;
   s += fmt::format("coda compare: {} ({} run{}; deltas against the first)\n\n", workload, runs.size(),
                    runs.size() == 1 ? "" : "s");
+  // Columns are headed by the labels, or by [1], [2], ... with a legend when a label is long.
+  constexpr size_t kLongLabel = 24;
+  const bool legend = std::any_of(runs.begin(), runs.end(), [](const CompareRun& r) { return r.plan.label.size() > kLongLabel; });
+  std::vector<std::string> heads;
+  for (size_t i = 0; i < runs.size(); ++i) heads.push_back(legend ? fmt::format("[{}]", i + 1) : runs[i].plan.label);
+  if (legend) {
+    s += "  runs\n";
+    for (size_t i = 0; i < runs.size(); ++i) s += fmt::format("    {:<5} {}\n", heads[i], runs[i].plan.label);
+    s += "\n";
+  }
   size_t width = 20;
-  for (const auto& r : runs) width = std::max(width, r.plan.label.size() + 2);
+  for (const auto& h : heads) width = std::max(width, h.size() + 2);
   constexpr size_t kName = 22;
   auto header = [&](const std::string& title) {
     s += fmt::format("  {:<{}}", title, kName);
-    for (const auto& r : runs) s += fmt::format(" {:>{}}", r.plan.label, width);
+    for (const auto& h : heads) s += fmt::format(" {:>{}}", h, width);
     s += "\n";
   };
   // A row: `text(i)` formats run i's value, `value(i)` gives the number the delta compares.

@@ -64,31 +64,42 @@ void render_plot(const nlohmann::ordered_json& report, const std::string& path) 
   tmp.paths = {json, log};
   write_file_atomic(json.string(), report.dump() + "\n");
 
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
-  std::string py = "python3", js = json.string(), out = path;
-  std::string s = script;
-  std::vector<char*> argv{py.data(), s.data(), js.data(), out.data(), nullptr};
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, "python3", &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0)
-    throw PlotError(fmt::format("cannot plot: cannot run python3 ({}); install python3 and python3-matplotlib "
-                                "(scripts/setup.sh)",
-                                std::strerror(rc)));
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  // Interpreters to try: $CODA_PYTHON, else python3 on PATH and then Debian's /usr/bin/python3 (where
+  // python3-matplotlib installs) when the first lacks matplotlib (the script's exit code 3).
+  std::vector<std::string> pythons;
+  if (const char* env = std::getenv("CODA_PYTHON"); env && *env) {
+    pythons.push_back(env);
+  } else {
+    pythons = {"python3"};
+    if (fs::exists("/usr/bin/python3", ec)) pythons.push_back("/usr/bin/python3");
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  int status = 0;
+  bool ran = false;
+  for (const auto& python : pythons) {
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+    std::string py = python, s = script, js = json.string(), out = path;
+    std::vector<char*> argv{py.data(), s.data(), js.data(), out.data(), nullptr};
+    pid_t pid = 0;
+    const int rc = posix_spawnp(&pid, py.c_str(), &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) continue;
+    ran = true;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+    // 3: this interpreter lacks matplotlib; 127: a wrapper (pyenv shim) found no interpreter. Else a real failure.
+    if (!(WIFEXITED(status) && (WEXITSTATUS(status) == 3 || WEXITSTATUS(status) == 127))) break;
+  }
+  if (!ran)
+    throw PlotError("cannot plot: python3 is not installed; install python3 and python3-matplotlib (scripts/setup.sh)");
   std::ifstream f(log);
   std::stringstream msg;
   msg << f.rdbuf();
   std::string text = msg.str();
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-    throw PlotError("cannot plot: python3 is not installed; install python3 and python3-matplotlib (scripts/setup.sh)");
   throw PlotError(fmt::format("cannot plot {}: {} failed{}{}", path, script, text.empty() ? "" : ":\n", text));
 }
 

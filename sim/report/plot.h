@@ -23,7 +23,8 @@ void check_plot_path(const std::string& path);
 // The plotting script: $CODA_PLOT_SCRIPT if set, else scripts/plot.py of the source tree.
 std::string plot_script();
 
-// Renders `report` (a sim or compare JSON) into `path`. Throws PlotError.
+// Renders `report` (a sim or compare JSON) into `path` with $CODA_PYTHON, else python3 from PATH and, if that
+// one lacks matplotlib, /usr/bin/python3. Throws PlotError.
 void render_plot(const nlohmann::ordered_json& report, const std::string& path);
 
 }  // namespace coda::report

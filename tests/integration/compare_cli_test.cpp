@@ -45,7 +45,11 @@ CliRun coda(const std::string& args, const fs::path& dir) {
   return r;
 }
 
-bool have_matplotlib() { return std::system("python3 -c 'import matplotlib' >/dev/null 2>&1") == 0; }
+// The interpreters render_plot tries: python3 on PATH, then /usr/bin/python3.
+bool have_matplotlib() {
+  return std::system("python3 -c 'import matplotlib' >/dev/null 2>&1") == 0 ||
+         std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") == 0;
+}
 
 TEST(CompareCli, SchedulesSideBySideWithJsonAndCsv) {
   const fs::path d = scratch();
