@@ -24,13 +24,16 @@ void add_compare_command(CLI::App& app, Action& action) {
   CLI::App* sub = app.add_subcommand(
       "compare", "Compare configs, schedules and swept config values on one workload, side by side (deltas in %)");
   sub->add_option("-c,--config", args->spec.configs, "Hardware config YAML (repeatable: one run per config)")
+      ->type_name("HW.yaml")
       ->required()
       ->allow_extra_args(false);
   sub->add_option("-w,--workload", args->workload,
                   "Workload YAML, a shipped workload name (bert-base), or gemm:M,K,N for a single GEMM")
+      ->type_name("WORKLOAD")
       ->required();
   sub->add_option("--schedules", args->spec.schedules,
                   "Comma-separated fusion schedules, one run each: unfused, fused, shipped names or YAML files")
+      ->type_name("NAME,...")
       ->delimiter(',')
       ->allow_extra_args(false);
   sub->add_option("--sweep", args->spec.sweeps,
@@ -44,10 +47,12 @@ void add_compare_command(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"ws", "os"}))
       ->capture_default_str();
   sub->add_option("-j,--jobs", args->jobs, "Simulations run in parallel (0: one per hardware thread); results do not depend on it")
+      ->type_name("N")
       ->capture_default_str();
-  sub->add_option("--json", args->json, "Write the comparison as JSON (schema: docs/compare-json.md)");
-  sub->add_option("--csv", args->csv, "Write one CSV line per run");
-  sub->add_option("--plot", args->plot, "Draw grouped bars per block (cycles and energy) to FILE.png, .svg or .pdf");
+  sub->add_option("--json", args->json, "Write the comparison as JSON (schema: docs/compare-json.md)")->type_name("FILE");
+  sub->add_option("--csv", args->csv, "Write one CSV line per run")->type_name("FILE");
+  sub->add_option("--plot", args->plot, "Draw grouped bars per block (cycles and energy) to FILE.png, .svg or .pdf")
+      ->type_name("FILE");
   sub->callback([args, &action] {
     action = [args]() -> int {
       if (!args->plot.empty()) report::check_plot_path(args->plot);

@@ -82,10 +82,12 @@ void add_sim_command(CLI::App& app, Action& action) {
       }
       const sim::SimResult r = sim::simulate(hw, graph, opt);
       fmt::print("{}", report::format_text(hw, r, args->op_rows));
-      if (!args->json.empty()) report::write_file_atomic(args->json, report::to_json(hw, r).dump(2) + "\n");
+      nlohmann::ordered_json j;
+      if (!args->json.empty() || !args->plot.empty()) j = report::to_json(hw, r);
+      if (!args->json.empty()) report::write_file_atomic(args->json, j.dump(2) + "\n");
       if (!args->csv.empty()) report::write_file_atomic(args->csv, report::to_csv(r));
       if (!args->trace.empty()) report::write_file_atomic(args->trace, report::to_trace(hw, r).dump() + "\n");
-      if (!args->plot.empty()) report::render_plot(report::to_json(hw, r), args->plot);
+      if (!args->plot.empty()) report::render_plot(j, args->plot);
       if (r.verify.ran && r.verify.mismatches) {
         fmt::print(stderr, "error: functional verification failed: {} mismatches (first: {})\n", r.verify.mismatches,
                    r.verify.first_mismatch);
