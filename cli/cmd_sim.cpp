@@ -8,6 +8,7 @@
 #include "sim/config/hw_loader.h"
 #include "sim/config/schedule_loader.h"
 #include "sim/config/workload_loader.h"
+#include "sim/report/plot.h"
 #include "sim/report/report.h"
 #include "sim/simulator.h"
 
@@ -20,7 +21,7 @@ struct SimArgs {
   std::vector<std::string> overrides;
   bool functional = false;
   bool verify = false;
-  std::string json, csv, trace, dump;
+  std::string json, csv, trace, dump, plot;
   std::string tiling = "gemmini-auto";
   std::string dataflow = "ws";
   std::string schedule = "unfused";
@@ -43,6 +44,8 @@ void add_sim_command(CLI::App& app, Action& action) {
                 "Compare every accelerator op's output with the models/ integer reference (implies --functional)");
   sub->add_option("--json", args->json, "Write the JSON report (schema: docs/sim-json.md)");
   sub->add_option("--csv", args->csv, "Write the per-op table as CSV");
+  sub->add_option("--plot", args->plot,
+                  "Draw cycles per layer by category and energy per layer by unit to FILE.png, .svg or .pdf");
   sub->add_option("--trace", args->trace, "Write a Chrome/Perfetto trace-event JSON (one track per unit)");
   sub->add_option("--dump-commands", args->dump, "Write every simulated command with its dispatch/start/end cycles");
   sub->add_option("--tiling", args->tiling, "Tiling policy: gemmini-auto (tiled_matmul_auto) or block")
@@ -57,6 +60,7 @@ void add_sim_command(CLI::App& app, Action& action) {
   sub->add_option("--ops", args->op_rows, "Rows of the per-op table on stdout")->capture_default_str();
   sub->callback([args, &action] {
     action = [args]() -> int {
+      if (!args->plot.empty()) report::check_plot_path(args->plot);
       const config::HwConfig hw = config::load_hw_config(args->config, args->overrides);
       const models::OpGraph graph = config::load_workload_graph(args->workload);
       sim::SimOptions opt;
@@ -78,9 +82,12 @@ void add_sim_command(CLI::App& app, Action& action) {
       }
       const sim::SimResult r = sim::simulate(hw, graph, opt);
       fmt::print("{}", report::format_text(hw, r, args->op_rows));
-      if (!args->json.empty()) report::write_file_atomic(args->json, report::to_json(hw, r).dump(2) + "\n");
+      nlohmann::ordered_json j;
+      if (!args->json.empty() || !args->plot.empty()) j = report::to_json(hw, r);
+      if (!args->json.empty()) report::write_file_atomic(args->json, j.dump(2) + "\n");
       if (!args->csv.empty()) report::write_file_atomic(args->csv, report::to_csv(r));
       if (!args->trace.empty()) report::write_file_atomic(args->trace, report::to_trace(hw, r).dump() + "\n");
+      if (!args->plot.empty()) report::render_plot(j, args->plot);
       if (r.verify.ran && r.verify.mismatches) {
         fmt::print(stderr, "error: functional verification failed: {} mismatches (first: {})\n", r.verify.mismatches,
                    r.verify.first_mismatch);

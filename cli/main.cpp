@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "sim/config/diagnostics.h"
+#include "sim/report/plot.h"
 
 namespace coda::cli {
 
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   coda::cli::Action action;
   coda::cli::add_config_command(app, action);
   coda::cli::add_sim_command(app, action);
+  coda::cli::add_compare_command(app, action);
 
   try {
     app.parse(argc, argv);
@@ -46,6 +48,9 @@ int main(int argc, char** argv) {
   } catch (const coda::config::InputError& e) {
     for (const auto& d : e.diagnostics()) fmt::print(stderr, "error: {}\n", d.str());
     return 2;
+  } catch (const coda::report::PlotError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "internal error: {}\n", e.what());
     return 1;

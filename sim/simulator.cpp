@@ -324,6 +324,12 @@ SimResult simulate(const config::HwConfig& hw, const models::OpGraph& graph, con
     o.placement = compiler::placement_name(lowering.plans()[i].placement);
     o.commands = t.commands;
     o.macs = uint64_t(op.macs());
+    o.actions = t.actions;
+    if (lowering.plans()[i].placement == compiler::Placement::Host) {
+      // The host's loops stream their operands from and to DRAM (the host model's bytes_per_cycle term).
+      o.actions.dram_bytes_read += uint64_t(op.bytes_in());
+      o.actions.dram_bytes_written += uint64_t(op.bytes_out());
+    }
     if (t.commands) {
       o.start = t.start;
       o.end = t.end;
@@ -349,6 +355,16 @@ SimResult simulate(const config::HwConfig& hw, const models::OpGraph& graph, con
       r.breakdown_cycles[static_cast<size_t>(r.ops.back().category)] += r.total_cycles - frontier;
     }
   }
+  // Energy: each op's actions plus the static energy of its attributed cycles, so ops sum to the total.
+  if (!r.ops.empty()) r.ops.back().actions += eng.other_actions();
+  for (auto& o : r.ops) {
+    o.energy = energy::energy_of(hw, o.actions, o.cycles);
+    o.energy_j = o.energy.total();
+    r.actions += o.actions;
+  }
+  r.energy = energy::energy_of(hw, r.ops.empty() ? eng.other_actions() : r.actions, r.total_cycles);
+  r.energy_j = r.energy.total();
+  r.edp_js = r.energy_j * r.seconds;
   if (options.verify) {
     if (layers) {
       layers->verify(eng.memory(), r.verify);

@@ -11,6 +11,7 @@
 #include "models/op_graph.h"
 #include "sim/compiler/lowering.h"
 #include "sim/config/hw_config.h"
+#include "sim/energy/energy.h"
 #include "sim/engine/stats.h"
 
 namespace coda::sim {
@@ -36,6 +37,9 @@ struct OpResult {
   uint64_t commands = 0;
   std::array<uint64_t, engine::kNumUnits> unit_start{}, unit_end{};
   std::array<bool, engine::kNumUnits> unit_used{};
+  engine::Actions actions;      // energy-relevant work (host ops: plus their DRAM traffic)
+  energy::EnergyBreakdown energy;  // actions + static energy of the attributed cycles; ops sum to the total
+  double energy_j = 0;
 };
 
 struct VerifyResult {
@@ -60,6 +64,10 @@ struct SimResult {
   std::string dataflow;         // "WS" or "OS"
   std::string schedule;         // schedule name (--schedule)
   std::array<compiler::FusionDecision, compiler::kNumFusionPoints> fusion{};  // per fusion point
+  engine::Actions actions;      // sum over ops
+  energy::EnergyBreakdown energy;  // per unit, J (docs/energy.md)
+  double energy_j = 0;          // total energy, J
+  double edp_js = 0;            // energy-delay product: energy_j x seconds
 };
 
 SimResult simulate(const config::HwConfig& hw, const models::OpGraph& graph, const SimOptions& options = {});

@@ -261,7 +261,7 @@ void declare_energy(Schema<HwConfig>& s) {
   s.section("energy",
             "Per-action energies (sources: shared reference/energy.md, named per key in "
             "configs/hw/gemmini-default.yaml). SRAM energies per byte hold at the reference capacity and scale "
-            "with sqrt(capacity / reference).");
+            "with sqrt(capacity / reference). The model and how energy is attributed to ops and units: docs/energy.md.");
   auto pj = [&](const char* path, auto ref, const char* unit, const char* what) {
     s.param(path, ref).unit(unit).range(0, 1e6).describe(what);
   };
@@ -284,11 +284,12 @@ void declare_energy(Schema<HwConfig>& s) {
       .greater_than(0)
       .max(1 << 20)
       .describe("Capacity at which the accumulator energies hold");
-  pj("energy.dram_pj_per_byte", CODA_FIELD(energy.dram_pj_per_byte), "pJ/B", "DRAM access");
-  pj("energy.dma_pj_per_byte", CODA_FIELD(energy.dma_pj_per_byte), "pJ/B", "On-chip bus transfer by the DMA");
-  pj("energy.normalizer_op_pj", CODA_FIELD(energy.normalizer_op_pj), "pJ", "One normalizer reduction step");
+  pj("energy.dram_pj_per_byte", CODA_FIELD(energy.dram_pj_per_byte), "pJ/B",
+     "DRAM access (read or write), for the DMA's and the host's traffic");
+  pj("energy.dma_pj_per_byte", CODA_FIELD(energy.dma_pj_per_byte), "pJ/B", "On-chip bus transfer by the DMA (on top of the DRAM access)");
+  pj("energy.normalizer_op_pj", CODA_FIELD(energy.normalizer_op_pj), "pJ", "One normalizer step: one element through one lane (reduction or normalization)");
   pj("energy.activation_op_pj", CODA_FIELD(energy.activation_op_pj), "pJ", "One activation-unit element");
-  pj("energy.host_op_pj", CODA_FIELD(energy.host_op_pj), "pJ", "One host instruction (core and L1)");
+  pj("energy.host_op_pj", CODA_FIELD(energy.host_op_pj), "pJ", "One host instruction (core and L1); a host op costs one per host cycle");
   pj("energy.static_pw_per_cycle_pj", CODA_FIELD(energy.static_pw_per_cycle_pj), "pJ/cycle",
      "Static energy (leakage and clock) per cycle");
 }

@@ -47,6 +47,7 @@ class Engine final : public DispatchView {
   uint64_t total_cycles() const { return total_; }
   const Counters& counters() const { return ctx_.counters; }
   const std::vector<OpTiming>& op_timing() const { return ctx_.ops; }
+  const Actions& other_actions() const { return ctx_.other_actions; }  // commands outside any op
   std::vector<uint8_t>& memory() { return ctx_.memory; }
   const config::HwConfig& hw() const { return hw_; }
   void set_observer(CommandObserver* o) { observer_ = o; }

@@ -29,6 +29,7 @@ struct OpTiming {
   std::array<uint64_t, kNumUnits> unit_end{};
   uint64_t macs = 0;
   uint64_t commands = 0;
+  Actions actions;  // energy-relevant work of the op's commands (sim/energy)
 };
 
 // A dispatched command waiting in (or issued from) the reservation station.
@@ -83,6 +84,39 @@ struct EngineContext {
     return numerics && op < numerics->size() ? &(*numerics)[op] : nullptr;
   }
   std::vector<OpTiming> ops;
+  Actions other_actions;           // actions of commands outside any op
+  const uint64_t sp_row_bytes = uint64_t(hw.sp_row_bytes());
+  const uint64_t acc_row_bytes = uint64_t(hw.acc_row_bytes());
+
+  // Per-op action counting: one call where a block already accounts the work in `counters`.
+  Actions& actions(uint32_t op) { return op < ops.size() ? ops[op].actions : other_actions; }
+  // `bytes` moved between DRAM and the accelerator by the DMA (a write = mvout).
+  void count_dma(uint32_t op, bool write, uint64_t bytes) {
+    Actions& a = actions(op);
+    (write ? a.dram_bytes_written : a.dram_bytes_read) += bytes;
+    a.dma_bytes += bytes;
+  }
+  // Rows read and written in the scratchpad / accumulator (the row counts of `counters`).
+  void count_sp(uint32_t op, uint64_t rows_read, uint64_t rows_written) {
+    Actions& a = actions(op);
+    a.sp_bytes_read += rows_read * sp_row_bytes;
+    a.sp_bytes_written += rows_written * sp_row_bytes;
+  }
+  void count_acc(uint32_t op, uint64_t rows_read, uint64_t rows_written) {
+    Actions& a = actions(op);
+    a.acc_bytes_read += rows_read * acc_row_bytes;
+    a.acc_bytes_written += rows_written * acc_row_bytes;
+  }
+  // For the normalizer and activation units: `n` operations of `op` (one normalizer step = one element
+  // reduced or normalized by one lane; one activation op = one element through one unit's polynomial).
+  void count_norm(uint32_t op, uint64_t n) {
+    counters.normalizer_ops += n;
+    actions(op).normalizer_ops += n;
+  }
+  void count_activation(uint32_t op, uint64_t n) {
+    counters.activation_ops += n;
+    actions(op).activation_ops += n;
+  }
 
   void record(uint32_t op, Unit unit, uint64_t start, uint64_t end) {
     if (op == kNoOp || op >= ops.size()) return;

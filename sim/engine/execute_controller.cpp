@@ -39,6 +39,7 @@ Timing ExecuteController::preload(const Pending& p, uint64_t start) {
   const uint64_t rd_lat = ctx_.sp.read_latency();
   uint64_t feed = std::max({start + rd_lat, mesh.top_free, mesh.dataflow == isa::Dataflow::WS ? mesh.shadow_free : 0});
   const uint64_t rd = ctx_.sp.reserve_read(c.addr1.row(), feed - rd_lat, c.rows1);
+  ctx_.count_sp(c.op, c.rows1, 0);
   feed = rd + rd_lat;
   const uint64_t n = Mesh::feed_rows(c.rows1, mesh.b_transpose, uint64_t(ctx_.dim));
   mesh.top_free = feed + n;
@@ -75,6 +76,7 @@ Timing ExecuteController::compute(const Pending& p, uint64_t start) {
     feed = mesh.weights_ready;
   }
   if (!c.addr1.is_garbage()) feed = ctx_.sp.reserve_read(c.addr1.row(), feed - rd_lat, c.rows1) + rd_lat;
+  if (!c.addr1.is_garbage()) ctx_.count_sp(c.op, c.rows1, 0);
   const uint64_t k = c.cols1;  // reduction length (A's columns)
   const uint64_t n = Mesh::feed_rows(ws ? c.rows1 : k, mesh.a_transpose, uint64_t(ctx_.dim));
   uint64_t left_free = feed + n;
@@ -87,9 +89,11 @@ Timing ExecuteController::compute(const Pending& p, uint64_t start) {
     uint64_t w;
     if (c_addr_.is_acc()) {
       w = ctx_.acc.reserve_write(c_addr_.row(), first_out, out_rows, c_addr_.accumulate());
+      ctx_.count_acc(c.op, c_addr_.accumulate() ? out_rows : 0, out_rows);
       end = w + out_rows + ctx_.acc.write_latency();
     } else {
       w = ctx_.sp.reserve_write(c_addr_.row(), first_out, out_rows);
+      ctx_.count_sp(c.op, 0, out_rows);
       end = w + out_rows + ctx_.sp.write_latency();
     }
     // The mesh cannot hold results: a delayed write port back-pressures the input.
@@ -103,6 +107,7 @@ Timing ExecuteController::compute(const Pending& p, uint64_t start) {
   const uint64_t macs = uint64_t(c.rows1) * c.cols1 * c_cols_;
   ctx_.counters.macs += macs;
   if (p.cmd.op < ctx_.ops.size()) ctx_.ops[p.cmd.op].macs += macs;
+  ctx_.actions(p.cmd.op).macs += macs;
 
   if (ctx_.functional) functional_compute(p, preloaded);
   return {start, end};

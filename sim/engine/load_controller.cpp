@@ -52,6 +52,8 @@ Timing LoadController::simulate(const Pending& p, uint64_t earliest) {
   }
   free_ = t;
   ctx_.counters.busy_cycles[0] += t - start;
+  ctx_.count_dma(c.op, false, uint64_t(c.rows1) * row_bytes);
+  to_acc ? ctx_.count_acc(c.op, 0, uint64_t(c.rows1) * blocks) : ctx_.count_sp(c.op, 0, uint64_t(c.rows1) * blocks);
 
   if (ctx_.functional) {
     for (uint32_t r = 0; r < c.rows1; ++r) {

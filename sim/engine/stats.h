@@ -11,6 +11,36 @@ enum class Unit : uint8_t { Load = 0, Execute = 1, Store = 2, Host = 3 };
 inline constexpr int kNumUnits = 4;
 const char* unit_name(Unit u);
 
+// The energy-relevant actions of one op (OpTiming::actions) or of a whole run: plain counters, incremented
+// where the blocks account their work (sim/energy turns them into joules). SRAM bytes are rows accessed x row
+// width (a bank access reads or writes a whole DIM-element row); DRAM and DMA bytes are the bytes requested.
+struct Actions {
+  uint64_t macs = 0;                                 // mesh multiply-accumulates
+  uint64_t sp_bytes_read = 0, sp_bytes_written = 0;  // scratchpad
+  uint64_t acc_bytes_read = 0, acc_bytes_written = 0;  // accumulator (an accumulating write also reads)
+  uint64_t dram_bytes_read = 0, dram_bytes_written = 0;
+  uint64_t dma_bytes = 0;                            // bytes the DMA moved, both directions
+  uint64_t normalizer_ops = 0;                       // normalizer steps (EngineContext::count_norm)
+  uint64_t activation_ops = 0;                       // activation-unit element operations (count_activation)
+  uint64_t host_ops = 0;                             // host instructions; = host cycles (in-order core, IPC 1)
+
+  Actions& operator+=(const Actions& o) {
+    macs += o.macs;
+    sp_bytes_read += o.sp_bytes_read;
+    sp_bytes_written += o.sp_bytes_written;
+    acc_bytes_read += o.acc_bytes_read;
+    acc_bytes_written += o.acc_bytes_written;
+    dram_bytes_read += o.dram_bytes_read;
+    dram_bytes_written += o.dram_bytes_written;
+    dma_bytes += o.dma_bytes;
+    normalizer_ops += o.normalizer_ops;
+    activation_ops += o.activation_ops;
+    host_ops += o.host_ops;
+    return *this;
+  }
+  bool operator==(const Actions&) const = default;
+};
+
 struct Counters {
   // Reservation station
   uint64_t rs_full_cycles = 0;           // cycles dispatch waited for a free entry
@@ -38,6 +68,8 @@ struct Counters {
   // Host
   uint64_t host_cycles = 0;
   uint64_t host_elements = 0;
+  // Transformer units (EngineContext::count_norm / count_activation)
+  uint64_t normalizer_ops = 0, activation_ops = 0;
 };
 
 }  // namespace coda::engine

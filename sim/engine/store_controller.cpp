@@ -32,6 +32,7 @@ Timing StoreController::normalize(const isa::Command& c, uint64_t start) {
   // only other reader and is busy with them). acc read counters still count every block.
   const uint64_t data = start + ctx_.acc.read_latency();
   ctx_.counters.acc_reads[ctx_.acc.bank_of(c.addr1.row())] += uint64_t(blocks) * c.rows1;
+  ctx_.count_acc(c.op, uint64_t(blocks) * c.rows1, 0);
   if (norm != NormCmd::Reset) {
     if (c.rows1 != 1) throw std::logic_error("store controller: a normalizer pass covers one row");
     // Softmax passes see only the valid (unmasked) columns.
@@ -39,6 +40,8 @@ Timing StoreController::normalize(const isa::Command& c, uint64_t start) {
     const uint32_t cols = softmax_pass && c.cols2 ? std::min<uint32_t>(c.cols2, c.cols1) : c.cols1;
     const uint64_t exp = (norm == NormCmd::SumExp || norm == NormCmd::InvSumExp) ? ctx_.activation.stream(data, cols).busy : 0;
     const Normalizer::PassTiming t = ctx_.normalizer.pass(norm, slot, data, cols, exp);
+    ctx_.count_norm(c.op, cols);
+    if (exp) ctx_.count_activation(c.op, cols);
     free_ = t.lanes_end;
     ctx_.counters.busy_cycles[2] += free_ - start;
     ctx_.counters.normalizer_busy_cycles += t.lanes_end - t.lanes_start;
@@ -52,6 +55,8 @@ Timing StoreController::normalize(const isa::Command& c, uint64_t start) {
   const uint64_t ready = std::max(data, ctx_.normalizer.slot(slot).ready);
   const uint64_t elems = uint64_t(c.rows1) * c.cols1;
   const ActivationUnits::Stream s = ctx_.activation.stream(ready, elems);
+  ctx_.count_activation(c.op, elems);
+  ctx_.count_dma(c.op, true, elems);
   ctx_.counters.activation_busy_cycles += s.busy;
   const uint32_t bus = static_cast<uint32_t>(std::max<int64_t>(1, ctx_.hw.dma.bus_bits / 8));
   uint64_t t = s.start, end = start + 1;
@@ -120,6 +125,7 @@ Timing StoreController::simulate(const Pending& p, uint64_t earliest) {
   ActivationUnits::Stream act;
   if (gelu) {
     act = ctx_.activation.stream(read_start + ctx_.acc.read_latency(), uint64_t(c.rows1) * c.cols1);
+    ctx_.count_activation(c.op, uint64_t(c.rows1) * c.cols1);
     ctx_.counters.activation_busy_cycles += act.busy;
   }
   uint64_t t = read_start;
@@ -133,6 +139,8 @@ Timing StoreController::simulate(const Pending& p, uint64_t earliest) {
   }
   free_ = t;
   ctx_.counters.busy_cycles[2] += t - start;
+  ctx_.count_dma(c.op, true, uint64_t(c.rows1) * row_bytes);
+  from_acc ? ctx_.count_acc(c.op, c.rows1, 0) : ctx_.count_sp(c.op, c.rows1, 0);
 
   if (ctx_.functional) {
     const models::Dyadic scale{scale_mult_, scale_shift_};

@@ -30,6 +30,23 @@ std::string human(uint64_t v) {
   return fmt::format("{}", v);
 }
 
+// Joules with an SI prefix: "12.345 mJ".
+std::string joules(double j) {
+  const double a = j < 0 ? -j : j;
+  if (a == 0) return "0 J";
+  if (a >= 1) return fmt::format("{:.4f} J", j);
+  if (a >= 1e-3) return fmt::format("{:.4f} mJ", j * 1e3);
+  if (a >= 1e-6) return fmt::format("{:.4f} uJ", j * 1e6);
+  if (a >= 1e-9) return fmt::format("{:.4f} nJ", j * 1e9);
+  return fmt::format("{:.4f} pJ", j * 1e12);
+}
+
+nlohmann::ordered_json energy_json(const energy::EnergyBreakdown& e) {
+  nlohmann::ordered_json b = nlohmann::ordered_json::object();
+  for (energy::Unit u : energy::kUnits) b[std::string(energy::unit_name(u))] = e[u];
+  return b;
+}
+
 uint64_t sum(const std::vector<uint64_t>& v) {
   uint64_t s = 0;
   for (auto x : v) s += x;
@@ -56,22 +73,32 @@ std::string format_text(const config::HwConfig& hw, const sim::SimResult& r, siz
                      d.reason.empty() ? "" : fmt::format(" ({}{})", d.requested && !d.applied ? "fusion not possible: " : "", d.reason));
   }
   s += "\n";
+  s += fmt::format("  energy              {:>16}\n", joules(r.energy_j));
+  s += fmt::format("  average power       {:>16.4f} W\n", r.seconds > 0 ? r.energy_j / r.seconds : 0.0);
+  s += fmt::format("  EDP                 {:>16.4e} J*s\n\n", r.edp_js);
 
   s += "  breakdown by category\n";
   for (Category c : kCategories) {
     const uint64_t v = r.breakdown_cycles[size_t(c)];
     s += fmt::format("    {:<12} {:>16} {:>7.2f}%\n", models::category_name(c), v, pct(v, r.total_cycles));
   }
+  s += "\n  energy by unit\n";
+  for (energy::Unit u : energy::kUnits) {
+    const double j = r.energy[u];
+    s += fmt::format("    {:<12} {:>16} {:>7.2f}%\n", energy::unit_name(u), joules(j),
+                     r.energy_j > 0 ? 100.0 * j / r.energy_j : 0.0);
+  }
   s += "\n";
 
   const size_t n = std::min(max_op_rows, r.ops.size());
   s += fmt::format("  ops ({} of {}; --json has all)\n", n, r.ops.size());
-  s += fmt::format("    {:<18} {:<10} {:<12} {:>12} {:>12} {:>12} {:>7}\n", "op", "kind", "placement", "start", "end",
-                   "cycles", "share");
+  s += fmt::format("    {:<18} {:<10} {:<12} {:>12} {:>12} {:>12} {:>7} {:>14}\n", "op", "kind", "placement", "start",
+                   "end", "cycles", "share", "energy");
   for (size_t i = 0; i < n; ++i) {
     const auto& o = r.ops[i];
-    s += fmt::format("    {:<18} {:<10} {:<12} {:>12} {:>12} {:>12} {:>6.2f}%\n", o.name, models::op_kind_name(o.kind),
-                     o.placement, o.start, o.end, o.cycles, pct(o.cycles, r.total_cycles));
+    s += fmt::format("    {:<18} {:<10} {:<12} {:>12} {:>12} {:>12} {:>6.2f}% {:>14}\n", o.name,
+                     models::op_kind_name(o.kind), o.placement, o.start, o.end, o.cycles, pct(o.cycles, r.total_cycles),
+                     joules(o.energy_j));
   }
   s += "\n  counters\n";
   const auto& c = r.counters;
@@ -120,6 +147,21 @@ nlohmann::ordered_json to_json(const config::HwConfig& hw, const sim::SimResult&
     sch["fusion"] = points;
     j["schedule"] = sch;
   }
+  j["energy_j"] = r.energy_j;
+  j["edp_js"] = r.edp_js;
+  j["energy_breakdown_j"] = energy_json(r.energy);
+  const auto& a = r.actions;
+  j["actions"] = {{"macs", a.macs},
+                  {"scratchpad_bytes_read", a.sp_bytes_read},
+                  {"scratchpad_bytes_written", a.sp_bytes_written},
+                  {"accumulator_bytes_read", a.acc_bytes_read},
+                  {"accumulator_bytes_written", a.acc_bytes_written},
+                  {"dram_bytes_read", a.dram_bytes_read},
+                  {"dram_bytes_written", a.dram_bytes_written},
+                  {"dma_bytes", a.dma_bytes},
+                  {"normalizer_ops", a.normalizer_ops},
+                  {"activation_ops", a.activation_ops},
+                  {"host_ops", a.host_ops}};
   nlohmann::ordered_json b = nlohmann::ordered_json::object();
   for (Category c : kCategories) b[std::string(models::category_name(c))] = r.breakdown_cycles[size_t(c)];
   j["breakdown_cycles"] = b;
@@ -137,6 +179,8 @@ nlohmann::ordered_json to_json(const config::HwConfig& hw, const sim::SimResult&
     e["cycles"] = o.cycles;
     e["macs"] = o.macs;
     e["commands"] = o.commands;
+    e["energy_j"] = o.energy_j;
+    e["energy_breakdown_j"] = energy_json(o.energy);
     ops.push_back(std::move(e));
   }
   j["ops"] = std::move(ops);
@@ -171,6 +215,8 @@ nlohmann::ordered_json to_json(const config::HwConfig& hw, const sim::SimResult&
   k["scratchpad_bank_conflict_cycles"] = c.sp_bank_conflict_cycles;
   k["accumulator_bank_conflict_cycles"] = c.acc_bank_conflict_cycles;
   k["host_cycles"] = c.host_cycles;
+  k["normalizer_ops"] = c.normalizer_ops;
+  k["activation_ops"] = c.activation_ops;
   j["counters"] = std::move(k);
   if (r.verify.ran) {
     j["verify"] = {{"ops_checked", r.verify.ops_checked},
@@ -183,11 +229,11 @@ nlohmann::ordered_json to_json(const config::HwConfig& hw, const sim::SimResult&
 }
 
 std::string to_csv(const sim::SimResult& r) {
-  std::string s = "name,kind,category,layer,block,placement,start,end,cycles,macs,commands\n";
+  std::string s = "name,kind,category,layer,block,placement,start,end,cycles,macs,commands,energy_j\n";
   for (const auto& o : r.ops)
-    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", o.name, models::op_kind_name(o.kind),
+    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{:.9g}\n", o.name, models::op_kind_name(o.kind),
                      models::category_name(o.category), o.layer, models::block_name(o.block), o.placement, o.start, o.end,
-                     o.cycles, o.macs, o.commands);
+                     o.cycles, o.macs, o.commands, o.energy_j);
   return s;
 }
 
