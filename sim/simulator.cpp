@@ -358,12 +358,12 @@ SimResult simulate(const config::HwConfig& hw, const models::OpGraph& graph, con
   // Energy: each op's actions plus the static energy of its attributed cycles, so ops sum to the total.
   if (!r.ops.empty()) r.ops.back().actions += eng.other_actions();
   for (auto& o : r.ops) {
-    o.energy = energy::energy_of(hw, o.actions, o.cycles);
-    o.energy_j = o.energy.total();
+    o.energy_by_unit = energy::energy_of(hw, o.actions, o.cycles);
+    o.energy_j = o.energy_by_unit.total();
     r.actions += o.actions;
   }
-  r.energy = energy::energy_of(hw, r.ops.empty() ? eng.other_actions() : r.actions, r.total_cycles);
-  r.energy_j = r.energy.total();
+  r.energy_by_unit = energy::energy_of(hw, r.ops.empty() ? eng.other_actions() : r.actions, r.total_cycles);
+  r.energy_j = r.energy_by_unit.total();
   r.edp_js = r.energy_j * r.seconds;
   if (options.verify) {
     if (layers) {

@@ -38,7 +38,7 @@ struct OpResult {
   std::array<uint64_t, engine::kNumUnits> unit_start{}, unit_end{};
   std::array<bool, engine::kNumUnits> unit_used{};
   engine::Actions actions;      // energy-relevant work (host ops: plus their DRAM traffic)
-  energy::EnergyBreakdown energy;  // actions + static energy of the attributed cycles; ops sum to the total
+  energy::EnergyBreakdown energy_by_unit;  // actions + static energy of the attributed cycles; ops sum to the total
   double energy_j = 0;
 };
 
@@ -65,7 +65,7 @@ struct SimResult {
   std::string schedule;         // schedule name (--schedule)
   std::array<compiler::FusionDecision, compiler::kNumFusionPoints> fusion{};  // per fusion point
   engine::Actions actions;      // sum over ops
-  energy::EnergyBreakdown energy;  // per unit, J (docs/energy.md)
+  energy::EnergyBreakdown energy_by_unit;  // per unit, J (docs/energy.md)
   double energy_j = 0;          // total energy, J
   double edp_js = 0;            // energy-delay product: energy_j x seconds
 };

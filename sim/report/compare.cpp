@@ -282,9 +282,9 @@ std::string format_compare_text(const std::string& workload, const std::vector<C
   s += "\n";
   header(fmt::format("energy by unit ({})", ju.name));
   for (energy::Unit u : energy::kUnits) {
-    if (!any_nonzero([&](const sim::SimResult& r) { return r.energy[u]; })) continue;
-    row(std::string(energy::unit_name(u)), [&](size_t i) { return fmt::format("{:.4f}", runs[i].result.energy[u] * ju.scale); },
-        [&](size_t i) { return runs[i].result.energy[u]; });
+    if (!any_nonzero([&](const sim::SimResult& r) { return r.energy_by_unit[u]; })) continue;
+    row(std::string(energy::unit_name(u)), [&](size_t i) { return fmt::format("{:.4f}", runs[i].result.energy_by_unit[u] * ju.scale); },
+        [&](size_t i) { return runs[i].result.energy_by_unit[u]; });
   }
   return s;
 }
@@ -320,7 +320,7 @@ nlohmann::ordered_json compare_to_json(const std::string& workload, const std::v
     for (Category c : kCategories) cats[std::string(models::category_name(c))] = r.breakdown_cycles[size_t(c)];
     e["breakdown_cycles"] = std::move(cats);
     nlohmann::ordered_json units;
-    for (energy::Unit u : energy::kUnits) units[std::string(energy::unit_name(u))] = r.energy[u];
+    for (energy::Unit u : energy::kUnits) units[std::string(energy::unit_name(u))] = r.energy_by_unit[u];
     e["energy_breakdown_j"] = std::move(units);
     auto pct = [](double v, double base) -> nlohmann::ordered_json {
       if (base == 0) return nullptr;

@@ -84,7 +84,7 @@ std::string format_text(const config::HwConfig& hw, const sim::SimResult& r, siz
   }
   s += "\n  energy by unit\n";
   for (energy::Unit u : energy::kUnits) {
-    const double j = r.energy[u];
+    const double j = r.energy_by_unit[u];
     s += fmt::format("    {:<12} {:>16} {:>7.2f}%\n", energy::unit_name(u), joules(j),
                      r.energy_j > 0 ? 100.0 * j / r.energy_j : 0.0);
   }
@@ -149,7 +149,7 @@ nlohmann::ordered_json to_json(const config::HwConfig& hw, const sim::SimResult&
   }
   j["energy_j"] = r.energy_j;
   j["edp_js"] = r.edp_js;
-  j["energy_breakdown_j"] = energy_json(r.energy);
+  j["energy_breakdown_j"] = energy_json(r.energy_by_unit);
   const auto& a = r.actions;
   j["actions"] = {{"macs", a.macs},
                   {"scratchpad_bytes_read", a.sp_bytes_read},
@@ -180,7 +180,7 @@ nlohmann::ordered_json to_json(const config::HwConfig& hw, const sim::SimResult&
     e["macs"] = o.macs;
     e["commands"] = o.commands;
     e["energy_j"] = o.energy_j;
-    e["energy_breakdown_j"] = energy_json(o.energy);
+    e["energy_breakdown_j"] = energy_json(o.energy_by_unit);
     ops.push_back(std::move(e));
   }
   j["ops"] = std::move(ops);

@@ -54,15 +54,15 @@ TEST(Energy, SingleGemmEqualsTheHandComputedSumOfTheCounters) {
   EXPECT_EQ(c.macs, 200u * 300u * 100u);
   EXPECT_GT(sum(c.sp_reads), 0u);
   EXPECT_GT(sum(c.acc_writes), 0u);
-  expect_rel_near(r.energy[Unit::Mesh], mesh * 1e-12);
-  expect_rel_near(r.energy[Unit::Scratchpad], sp * 1e-12);
-  expect_rel_near(r.energy[Unit::Accumulator], acc * 1e-12);
-  expect_rel_near(r.energy[Unit::Dram], dram * 1e-12);
-  expect_rel_near(r.energy[Unit::Dma], dma * 1e-12);
-  expect_rel_near(r.energy[Unit::Static], stat * 1e-12);
-  EXPECT_EQ(r.energy[Unit::Host], 0.0);
-  EXPECT_EQ(r.energy[Unit::Normalizer], 0.0);
-  EXPECT_EQ(r.energy[Unit::Activation], 0.0);
+  expect_rel_near(r.energy_by_unit[Unit::Mesh], mesh * 1e-12);
+  expect_rel_near(r.energy_by_unit[Unit::Scratchpad], sp * 1e-12);
+  expect_rel_near(r.energy_by_unit[Unit::Accumulator], acc * 1e-12);
+  expect_rel_near(r.energy_by_unit[Unit::Dram], dram * 1e-12);
+  expect_rel_near(r.energy_by_unit[Unit::Dma], dma * 1e-12);
+  expect_rel_near(r.energy_by_unit[Unit::Static], stat * 1e-12);
+  EXPECT_EQ(r.energy_by_unit[Unit::Host], 0.0);
+  EXPECT_EQ(r.energy_by_unit[Unit::Normalizer], 0.0);
+  EXPECT_EQ(r.energy_by_unit[Unit::Activation], 0.0);
   expect_rel_near(r.energy_j, (mesh + sp + acc + dram + dma + stat) * 1e-12);
 }
 
@@ -90,7 +90,7 @@ TEST(Energy, PerOpActionsAgreeWithTheEngineCounters) {
   EXPECT_EQ(a.dram_bytes_read, c.dram_bytes_read + host_in);
   EXPECT_EQ(a.dram_bytes_written, c.dram_bytes_written + host_out);
   // Host energy: one host_op_pj per host cycle (an in-order core at about one instruction per cycle).
-  expect_rel_near(r.energy[Unit::Host], double(c.host_cycles) * hw.energy.host_op_pj * 1e-12);
+  expect_rel_near(r.energy_by_unit[Unit::Host], double(c.host_cycles) * hw.energy.host_op_pj * 1e-12);
 }
 
 TEST(Energy, SramEnergyPerByteScalesWithTheSquareRootOfCapacity) {
@@ -114,7 +114,7 @@ TEST(Energy, SramEnergyPerByteScalesWithTheSquareRootOfCapacity) {
   big.scratchpad.capacity_kb = 1024;
   const auto rs = run_gemm(small, 128, 128, 128), rb = run_gemm(big, 128, 128, 128);
   auto per_byte = [](const sim::SimResult& r) {
-    return r.energy[Unit::Scratchpad] / double(r.actions.sp_bytes_read + r.actions.sp_bytes_written);
+    return r.energy_by_unit[Unit::Scratchpad] / double(r.actions.sp_bytes_read + r.actions.sp_bytes_written);
   };
   expect_rel_near(per_byte(rb) / per_byte(rs), 4.0);
 }
@@ -134,14 +134,14 @@ TEST(Energy, PerOpEnergiesSumToTheTotalPerUnit) {
   energy::EnergyBreakdown sum_ops;
   double sum_j = 0;
   for (const auto& o : r.ops) {
-    sum_ops += o.energy;
+    sum_ops += o.energy_by_unit;
     sum_j += o.energy_j;
-    EXPECT_DOUBLE_EQ(o.energy_j, o.energy.total());
-    expect_rel_near(o.energy[Unit::Static], double(o.cycles) * hw.energy.static_pw_per_cycle_pj * 1e-12);
+    EXPECT_DOUBLE_EQ(o.energy_j, o.energy_by_unit.total());
+    expect_rel_near(o.energy_by_unit[Unit::Static], double(o.cycles) * hw.energy.static_pw_per_cycle_pj * 1e-12);
   }
-  for (Unit u : energy::kUnits) expect_rel_near(sum_ops[u], r.energy[u], 1e-9);
+  for (Unit u : energy::kUnits) expect_rel_near(sum_ops[u], r.energy_by_unit[u], 1e-9);
   expect_rel_near(sum_j, r.energy_j, 1e-9);
-  EXPECT_GT(r.energy[Unit::Host], 0);
+  EXPECT_GT(r.energy_by_unit[Unit::Host], 0);
 }
 
 TEST(Energy, DoublingMacEnergyRaisesOnlyTheMeshPart) {
@@ -151,11 +151,11 @@ TEST(Energy, DoublingMacEnergyRaisesOnlyTheMeshPart) {
   ASSERT_EQ(ra.total_cycles, rb.total_cycles);
   for (Unit u : energy::kUnits) {
     if (u == Unit::Mesh)
-      EXPECT_DOUBLE_EQ(rb.energy[u], 2 * ra.energy[u]);
+      EXPECT_DOUBLE_EQ(rb.energy_by_unit[u], 2 * ra.energy_by_unit[u]);
     else
-      EXPECT_DOUBLE_EQ(rb.energy[u], ra.energy[u]) << energy::unit_name(u);
+      EXPECT_DOUBLE_EQ(rb.energy_by_unit[u], ra.energy_by_unit[u]) << energy::unit_name(u);
   }
-  EXPECT_DOUBLE_EQ(rb.energy_j - ra.energy_j, ra.energy[Unit::Mesh]);
+  EXPECT_DOUBLE_EQ(rb.energy_j - ra.energy_j, ra.energy_by_unit[Unit::Mesh]);
 }
 
 TEST(Energy, NormalizerAndActivationCountsGoToTheirOpAndUnit) {
