@@ -50,38 +50,31 @@ def plot_sim(report, plt):
                              squeeze=False)
     cmap = plt.get_cmap("tab10")
 
+    def stacked(ax, series, base_unit, legend_title):
+        """Bars per layer stacked by series (empty series left out); returns the y-axis unit label."""
+        top = max((sum(series[k][i] for k in series) for i in x), default=0)
+        scale, unit = eng(top, base_unit)
+        bottom = [0.0] * len(layers)
+        for k, name in enumerate(series):
+            vals = [v / scale for v in series[name]]
+            if not any(vals):
+                continue
+            ax.bar(x, vals, bottom=bottom, label=name, color=cmap(k % 10), width=0.75)
+            bottom = [b + v for b, v in zip(bottom, vals)]
+        ax.legend(title=legend_title, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        ax.grid(axis="y", alpha=0.3)
+        return unit
+
     ax = axes[0][0]
-    top = max((sum(cycles[c][i] for c in cycles) for i in x), default=0)
-    scale, unit = eng(top, "cycles")
-    bottom = [0.0] * len(layers)
-    for k, c in enumerate(cycles):
-        vals = [v / scale for v in cycles[c]]
-        if not any(vals):
-            continue
-        ax.bar(x, vals, bottom=bottom, label=c, color=cmap(k % 10), width=0.75)
-        bottom = [b + v for b, v in zip(bottom, vals)]
-    ax.set_ylabel(f"cycles ({unit})")
+    ax.set_ylabel(f"cycles ({stacked(ax, cycles, 'cycles', 'category')})")
     ax.set_title(f"{report['workload']}: cycles per layer by op category "
                  f"(total {report['total_cycles']:,} cycles, {report['seconds'] * 1e3:.3f} ms)")
-    ax.legend(title="category", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.grid(axis="y", alpha=0.3)
 
     if have_energy:
         ax = axes[1][0]
-        top = max((sum(energy[u][i] for u in energy) for i in x), default=0)
-        scale, unit = eng(top, "J")
-        bottom = [0.0] * len(layers)
-        for k, u in enumerate(energy):
-            vals = [v / scale for v in energy[u]]
-            if not any(vals):
-                continue
-            ax.bar(x, vals, bottom=bottom, label=u, color=cmap(k % 10), width=0.75)
-            bottom = [b + v for b, v in zip(bottom, vals)]
-        ax.set_ylabel(f"energy ({unit})")
+        ax.set_ylabel(f"energy ({stacked(ax, energy, 'J', 'unit')})")
         ax.set_title(f"energy per layer by unit (total {report['energy_j'] * 1e3:.4g} mJ, "
                      f"EDP {report['edp_js']:.3e} J·s)")
-        ax.legend(title="unit", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        ax.grid(axis="y", alpha=0.3)
     for row in axes:
         row[0].set_xticks(x)
         row[0].set_xticklabels([layer_label(l) for l in layers], rotation=0 if len(layers) <= 16 else 90)

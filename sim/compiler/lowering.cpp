@@ -408,23 +408,7 @@ void Lowering::emit_row_op(uint32_t row_op, uint32_t res_op, uint32_t acc_base, 
   const bool softmax = rop.kind == OpKind::Softmax;
   if (res_op != kNoOp) {
     const OpPlan& res = plans_[res_op];
-    Command c;
-    c.op = res_op;
-    c.opcode = Opcode::ConfigLd;
-    c.stream = 2;
-    c.stride = uint32_t(res.b.stride);
-    c.int8_in = true;
-    c.scale_mult = res.scale.multiplier;
-    c.scale_shift = uint8_t(res.scale.shift);
-    push(c);
-    Command m;
-    m.op = res_op;
-    m.opcode = Opcode::Mvin3;
-    m.dram_addr = res.b.addr + uint64_t(out_row0) * res.b.stride;
-    m.addr1 = LocalAddr::acc(acc_base, true);
-    m.rows1 = uint16_t(rows);
-    m.cols1 = uint16_t(n);
-    push(m);
+    load_acc(res_op, res.b, out_row0, 0, rows, n, acc_base, true, &res.scale);
   }
   Command s;
   s.op = row_op;
@@ -455,6 +439,49 @@ void Lowering::emit_row_op(uint32_t row_op, uint32_t res_op, uint32_t acc_base, 
   }
 }
 
+// Loads rows [row0, row0 + rows) x columns [col0, col0 + cols) of a DRAM tensor into the accumulator at
+// acc_row (block b of row r at acc_row + b * DIM + r) through load stream 3: int32 rows as they are, int8 rows
+// widened by `int8_scale` (the mvin scale), overwriting or accumulating.
+void Lowering::load_acc(uint32_t op, const TensorRef& t, int64_t row0, int64_t col0, int64_t rows, int64_t cols,
+                        uint32_t acc_row, bool accumulate, const models::Dyadic* int8_scale) {
+  Command c;
+  c.op = op;
+  c.opcode = Opcode::ConfigLd;
+  c.stream = 2;
+  c.stride = uint32_t(t.stride);
+  if (int8_scale) {
+    c.int8_in = true;
+    c.scale_mult = int8_scale->multiplier;
+    c.scale_shift = uint8_t(int8_scale->shift);
+  }
+  push(c);
+  Command m;
+  m.op = op;
+  m.opcode = Opcode::Mvin3;
+  m.dram_addr = t.addr + uint64_t(row0) * t.stride + uint64_t(col0) * uint64_t(models::dtype_bytes(t.type));
+  m.addr1 = LocalAddr::acc(acc_row, accumulate);
+  m.rows1 = uint16_t(rows);
+  m.cols1 = uint16_t(cols);
+  push(m);
+}
+
+// GELU passes: groups of DIM rows x as many columns as half the accumulator holds.
+int64_t Lowering::gelu_chunk(const Op& op) const {
+  const int64_t dim = hw_.dim();
+  return std::max<int64_t>(dim, std::min<int64_t>(row_group_acc_rows(op.cols), hw_.acc_rows() / 2 / dim * dim));
+}
+
+// Softmax rows come per head ([batch * heads][seq][seq]), so that the causal row index is known; LayerNorm rows
+// are one segment of tokens.
+int64_t Lowering::pass_segment(const Op& op) const { return op.kind == OpKind::Softmax ? op.cols : op.rows; }
+
+int64_t Lowering::pass_groups(const Op& op) const {
+  const int64_t dim = hw_.dim();
+  if (op.kind == OpKind::Gelu) return (op.rows + dim - 1) / dim * ((op.cols + gelu_chunk(op) - 1) / gelu_chunk(op));
+  const int64_t seg = pass_segment(op);
+  return op.rows / seg * ((seg + dim - 1) / dim);
+}
+
 // One row group of a separate accelerator pass: the producer's int32 rows come back from DRAM into the
 // accumulator, then softmax/LayerNorm (normalizer passes) or i-GELU (mvout through the activation units).
 void Lowering::emit_pass_group() {
@@ -462,22 +489,6 @@ void Lowering::emit_pass_group() {
   const OpPlan& p = plans_[op_];
   const int64_t dim = hw_.dim();
   const uint32_t half = uint32_t(hw_.acc_rows() / 2);
-  auto load_rows = [&](uint32_t base, int64_t row0, int64_t col0, int64_t rows, int64_t cols) {
-    Command c;
-    c.op = uint32_t(op_);
-    c.opcode = Opcode::ConfigLd;
-    c.stream = 2;
-    c.stride = uint32_t(p.a.stride);
-    push(c);
-    Command m;
-    m.op = uint32_t(op_);
-    m.opcode = Opcode::Mvin3;
-    m.dram_addr = p.a.addr + uint64_t(row0) * p.a.stride + uint64_t(col0) * 4;
-    m.addr1 = LocalAddr::acc(base);
-    m.rows1 = uint16_t(rows);
-    m.cols1 = uint16_t(cols);
-    push(m);
-  };
   auto base_for = [&](int64_t acc_need) {
     if (acc_need > int64_t(half)) return uint32_t(0);
     const uint32_t b = acc_half_ * half;
@@ -485,13 +496,12 @@ void Lowering::emit_pass_group() {
     return b;
   };
   if (op.kind == OpKind::Gelu) {
-    // Groups of DIM rows x as many columns as half the accumulator holds.
-    const int64_t chunk = std::max<int64_t>(dim, std::min<int64_t>(row_group_acc_rows(op.cols), half / dim * dim));
+    const int64_t chunk = gelu_chunk(op);
     const int64_t col_groups = (op.cols + chunk - 1) / chunk;
     const int64_t row0 = group_ / col_groups * dim, col0 = group_ % col_groups * chunk;
     const int64_t rows = std::min(dim, op.rows - row0), cols = std::min(chunk, op.cols - col0);
     const uint32_t base = base_for(row_group_acc_rows(cols));
-    load_rows(base, row0, col0, rows, cols);
+    load_acc(uint32_t(op_), p.a, row0, col0, rows, cols, base, false, nullptr);
     Command s;
     s.op = uint32_t(op_);
     s.opcode = Opcode::ConfigSt;
@@ -514,14 +524,12 @@ void Lowering::emit_pass_group() {
     ++group_;
     return;
   }
-  // Softmax rows come per head ([batch * heads][seq][seq]), so that the causal row index is known; LayerNorm
-  // rows are one block of tokens.
-  const int64_t seg = op.kind == OpKind::Softmax ? op.cols : op.rows;
+  const int64_t seg = pass_segment(op);
   const int64_t per_seg = (seg + dim - 1) / dim;
   const int64_t s_idx = group_ / per_seg, in_seg = group_ % per_seg * dim;
   const int64_t row0 = s_idx * seg + in_seg, rows = std::min(dim, seg - in_seg);
   const uint32_t base = base_for(row_group_acc_rows(op.cols));
-  load_rows(base, row0, 0, rows, op.cols);
+  load_acc(uint32_t(op_), p.a, row0, 0, rows, op.cols, base, false, nullptr);
   emit_row_op(uint32_t(op_), p.res_op, base, row0, rows, in_seg);
   ++group_;
 }
@@ -644,17 +652,7 @@ bool Lowering::next(Command& cmd) {
         op_started_ = true;
         group_ = 0;
       }
-      const int64_t dim = hw_.dim();
-      int64_t groups;
-      if (op.kind == OpKind::Gelu) {
-        const int64_t half = hw_.acc_rows() / 2;
-        const int64_t chunk = std::max<int64_t>(dim, std::min<int64_t>(row_group_acc_rows(op.cols), half / dim * dim));
-        groups = (op.rows + dim - 1) / dim * ((op.cols + chunk - 1) / chunk);
-      } else {
-        const int64_t seg = op.kind == OpKind::Softmax ? op.cols : op.rows;
-        groups = op.rows / seg * ((seg + dim - 1) / dim);
-      }
-      if (group_ < groups) {
+      if (group_ < pass_groups(op)) {
         emit_pass_group();
         continue;
       }

@@ -106,6 +106,11 @@ class Lowering final : public engine::CommandSource {
   bool emit_loop(isa::Command& cmd);
   void emit_row_op(uint32_t row_op, uint32_t res_op, uint32_t acc_base, int64_t row0, int64_t rows, int64_t row_in_head);
   void emit_pass_group();
+  void load_acc(uint32_t op, const TensorRef& t, int64_t row0, int64_t col0, int64_t rows, int64_t cols,
+                uint32_t acc_row, bool accumulate, const models::Dyadic* int8_scale);
+  int64_t gelu_chunk(const models::Op& op) const;
+  int64_t pass_segment(const models::Op& op) const;
+  int64_t pass_groups(const models::Op& op) const;
   void push(const isa::Command& c) { pending_.push_back(c); }
 
   const models::OpGraph& graph_;

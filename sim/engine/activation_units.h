@@ -26,15 +26,10 @@ class ActivationUnits {
 
   // Streams `elements` elements through the units, the first available at `ready`.
   Stream stream(uint64_t ready, uint64_t elements);
-  // Cycles the units need for `elements` elements (no reservation).
-  uint64_t cycles(uint64_t elements) const;
-  uint64_t free_at() const { return free_; }
-  uint64_t ops() const { return ops_; }
 
  private:
   uint64_t count_, cpe_, latency_;
   uint64_t free_ = 0;
-  uint64_t ops_ = 0;
 };
 
 }  // namespace coda::engine

@@ -34,7 +34,6 @@ Normalizer::PassTiming Normalizer::pass(NormCmd cmd, uint32_t slot_id, uint64_t 
   lanes_free_ = t.lanes_end;
   t.stat_ready = t.lanes_end + latency_ + finish_cycles(cmd);
   s.ready = t.stat_ready;
-  ops_ += elements;
   return t;
 }
 

@@ -49,15 +49,12 @@ class Normalizer {
   void reset(uint32_t slot);
 
   Slot& slot(uint32_t s) { return slots_[s % slots_.size()]; }
-  uint64_t lanes_free() const { return lanes_free_; }
   uint64_t finish_cycles(isa::NormCmd cmd) const;
-  uint64_t ops() const { return ops_; }   // element-steps through the lanes (energy)
 
  private:
   uint64_t lanes_, latency_, isqrt_bit_, divide_;
   std::vector<Slot> slots_;
   uint64_t lanes_free_ = 0;
-  uint64_t ops_ = 0;
 };
 
 }  // namespace coda::engine

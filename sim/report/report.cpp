@@ -118,6 +118,8 @@ std::string format_text(const config::HwConfig& hw, const sim::SimResult& r, siz
   row("accumulator row reads", sum(c.acc_reads));
   row("accumulator row writes", sum(c.acc_writes));
   row("host cycles", c.host_cycles);
+  row("normalizer busy cycles", c.normalizer_busy_cycles);
+  row("activation busy cycles", c.activation_busy_cycles);
   if (r.verify.ran) {
     s += fmt::format("\n  verify: {} ops, {} elements, {} mismatches{}\n", r.verify.ops_checked, r.verify.elements_checked,
                      r.verify.mismatches, r.verify.mismatches ? " (first: " + r.verify.first_mismatch + ")" : "");
@@ -217,6 +219,8 @@ nlohmann::ordered_json to_json(const config::HwConfig& hw, const sim::SimResult&
   k["host_cycles"] = c.host_cycles;
   k["normalizer_ops"] = c.normalizer_ops;
   k["activation_ops"] = c.activation_ops;
+  k["normalizer_busy_cycles"] = c.normalizer_busy_cycles;
+  k["activation_busy_cycles"] = c.activation_busy_cycles;
   j["counters"] = std::move(k);
   if (r.verify.ran) {
     j["verify"] = {{"ops_checked", r.verify.ops_checked},

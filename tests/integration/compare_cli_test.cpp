@@ -1,7 +1,5 @@
 // `coda compare` and `--plot` end to end: the real binary, its outputs and its exit codes.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -11,39 +9,17 @@
 #include <sstream>
 #include <string>
 
+#include "cli_run.h"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
+using coda::testing::CliRun;
+using coda::testing::coda;
+using coda::testing::slurp;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-fs::path scratch() {
-  static int n = 0;
-  fs::path d = fs::temp_directory_path() / ("coda_compare_cli_" + std::to_string(getpid()) + "_" + std::to_string(n++));
-  fs::create_directories(d);
-  return d;
-}
-
-CliRun coda(const std::string& args, const fs::path& dir) {
-  const std::string cmd = std::string("cd '") + CODA_SOURCE_DIR + "' && '" + CODA_BINARY + "' " + args + " >'" +
-                          (dir / "out").string() + "' 2>'" + (dir / "err").string() + "'";
-  const int status = std::system(cmd.c_str());
-  CliRun r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(dir / "out");
-  r.err = slurp(dir / "err");
-  return r;
-}
+fs::path scratch() { return coda::testing::scratch("coda_compare_cli"); }
 
 // The interpreters render_plot tries: python3 on PATH, then /usr/bin/python3.
 bool have_matplotlib() {

@@ -1,7 +1,5 @@
 // `coda sim --schedule` end to end: decisions in the report and JSON, whole-layer verification, bad schedules.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -10,39 +8,17 @@
 #include <sstream>
 #include <string>
 
+#include "cli_run.h"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
+using coda::testing::CliRun;
+using coda::testing::coda;
+using coda::testing::slurp;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-fs::path scratch() {
-  static int n = 0;
-  fs::path d = fs::temp_directory_path() / ("coda_sched_cli_" + std::to_string(getpid()) + "_" + std::to_string(n++));
-  fs::create_directories(d);
-  return d;
-}
-
-CliRun coda(const std::string& args, const fs::path& dir) {
-  const std::string cmd = std::string("cd '") + CODA_SOURCE_DIR + "' && '" + CODA_BINARY + "' " + args + " >'" +
-                          (dir / "out").string() + "' 2>'" + (dir / "err").string() + "'";
-  const int status = std::system(cmd.c_str());
-  CliRun r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(dir / "out");
-  r.err = slurp(dir / "err");
-  return r;
-}
+fs::path scratch() { return coda::testing::scratch("coda_sched_cli"); }
 
 TEST(ScheduleCli, FusedRunReportsDecisionsAndVerifiesWholeLayers) {
   const fs::path d = scratch();
@@ -54,6 +30,9 @@ TEST(ScheduleCli, FusedRunReportsDecisionsAndVerifiesWholeLayers) {
   EXPECT_NE(r.out.find("0 mismatches"), std::string::npos) << r.out;
   const auto j = nlohmann::json::parse(slurp(d / "r.json"));
   EXPECT_EQ(j["schedule"]["name"], "fused");
+  EXPECT_GT(j["counters"]["normalizer_busy_cycles"].get<uint64_t>(), 0u);
+  EXPECT_GT(j["counters"]["activation_busy_cycles"].get<uint64_t>(), 0u);
+  EXPECT_EQ(j["counters"]["host_cycles"].get<uint64_t>(), 0u);
   for (const char* p : {"qk_softmax", "out_proj_layernorm", "ffn2_layernorm", "ffn1_gelu"}) {
     EXPECT_TRUE(j["schedule"]["fusion"][p]["requested"].get<bool>()) << p;
     EXPECT_TRUE(j["schedule"]["fusion"][p]["applied"].get<bool>()) << p;
