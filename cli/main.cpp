@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "cli/commands.h"
+#include "nas/lut/store.h"
 #include "sim/config/diagnostics.h"
 #include "sim/report/plot.h"
 
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   coda::cli::add_config_command(app, action);
   coda::cli::add_sim_command(app, action);
   coda::cli::add_compare_command(app, action);
+  coda::cli::add_lut_command(app, action);
 
   try {
     app.parse(argc, argv);
@@ -48,6 +50,9 @@ int main(int argc, char** argv) {
   } catch (const coda::config::InputError& e) {
     for (const auto& d : e.diagnostics()) fmt::print(stderr, "error: {}\n", d.str());
     return 2;
+  } catch (const coda::nas::lut::StoreError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 1;
   } catch (const coda::report::PlotError& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 1;
