@@ -21,7 +21,7 @@ TEST(LutCli, BuildCheckExport) {
   CliRun r = coda("lut build -s tests/data/nas/tiny-space.yaml -j 2" + db, d);
   ASSERT_EQ(r.code, 0) << r.err;
   // 2 hardware points x 2 hidden x (3 heads + 3 ffn + 1 boundary) probes.
-  EXPECT_NE(r.out.find("2 hardware points): 28 probes, 116 entries added, 116 entries used by the space"),
+  EXPECT_NE(r.out.find("2 hardware points): 28 probes, 232 entries added, 232 entries used by the space"),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.err.find("lut build: 28/28 probes"), std::string::npos) << r.err;
@@ -43,7 +43,7 @@ TEST(LutCli, BuildCheckExport) {
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string csv = slurp(d / "lut.csv");
   EXPECT_EQ(csv.rfind("context,hw_name,hw_fingerprint,engine_version,lowering,op,shape,kind,block,placement,cycles,energy_j\n", 0), 0u);
-  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 117);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 233);
 }
 
 TEST(LutCli, BadSpaceNamesFileLineAndKey) {
