@@ -218,16 +218,11 @@ void parse_hardware(Parser& p, const YAML::Node& node, const std::string& prefix
     // config is checked when a hardware point is built on a base config.
     bool ok = true;
     for (const auto& val : g.values) {
-      config::HwConfig probe;
       try {
-        config::apply_overrides(probe, {path + "=" + val});
+        config::check_param_value(path, val);
       } catch (const InputError& e) {
-        const std::string msg = e.diagnostics().empty() ? "invalid value" : e.diagnostics()[0].message;
-        // Consistency rules against the defaults are not this key's fault; only type/range errors count here.
-        if (!e.diagnostics().empty() && e.diagnostics()[0].key_path == path) {
-          p.error(vloc, shown, fmt::format("value {}: {}", val, msg));
-          ok = false;
-        }
+        p.error(vloc, shown, fmt::format("value {}: {}", val, e.diagnostics().empty() ? "invalid" : e.diagnostics()[0].message));
+        ok = false;
       }
     }
     if (ok) out.push_back(std::move(g));

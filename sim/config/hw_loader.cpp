@@ -175,6 +175,11 @@ class Loader {
     assign(*index, *c.value, loc);
   }
 
+  // Throws the problems found so far (unknown keys, types, ranges) without running the consistency rules.
+  void throw_if_errors() {
+    if (!diagnostics_.empty()) throw InputError(std::move(diagnostics_));
+  }
+
   // Values set after begin_layer() override those set before: a base file, the file extending it, then the
   // overrides. Consistency problems are blamed on the key of the rule that was set in the latest layer.
   void begin_layer() { ++layer_; }
@@ -291,6 +296,15 @@ void set_param(HwConfig& config, const std::string& path, const std::string& val
   loader.begin_layer();
   loader.set_from_text(trim(path), value, {where, 0, 0});
   config = loader.finish({where, 0, 0}).config;
+}
+
+void check_param_value(const std::string& path, const std::string& value, const std::string& origin) {
+  const std::string where = origin.empty() ? fmt::format("<{}={}>", path, value) : origin;
+  HwConfig scratch;
+  Loader loader(scratch);
+  loader.begin_layer();
+  loader.set_from_text(trim(path), value, {where, 0, 0});
+  loader.throw_if_errors();
 }
 
 std::string get_param(const HwConfig& config, const std::string& path) {

@@ -54,6 +54,11 @@ void apply_overrides(HwConfig& config, const std::vector<std::string>& overrides
 // use apply_overrides.
 void set_param(HwConfig& config, const std::string& path, const std::string& value, const std::string& origin = "");
 
+// Checks one key and value on their own, as set_param would before the consistency rules: the key exists, the
+// value has its type and is in its range. Throws InputError otherwise (located at `origin`). Used to check a
+// value that will be combined with other keys later (a search space's hardware genes).
+void check_param_value(const std::string& path, const std::string& value, const std::string& origin = "");
+
 // The canonical text of one key's value ("16", "1.0", "ws"). Throws InputError for an unknown key.
 std::string get_param(const HwConfig& config, const std::string& path);
 

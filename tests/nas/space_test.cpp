@@ -131,6 +131,19 @@ TEST(SearchSpace, ArchitectureBuildsGraphAndHardware) {
   EXPECT_EQ(hw.scratchpad.capacity_kb, 128);
 }
 
+// Coupled keys are checked one by one for type and range; combinations are checked when a point is built.
+TEST(SearchSpace, CoupledHardwareKeysAreCheckedPerPoint) {
+  const SearchSpace s = SearchSpace::parse(
+      "model:\n  seq_len: 64\n  head_size: 32\n  layers: 1\n  heads: 2\n  hidden: 64\n  ffn: 64\n"
+      "hardware:\n  mesh:\n    rows: [8, 32]\n    cols: [8, 32]\n",
+      "mesh.yaml");
+  ASSERT_EQ(s.hardware_points(), 4u);
+  Architecture a = s.decode(Genome{1, 1});
+  EXPECT_EQ(hardware_config(config::HwConfig{}, a).mesh.rows, 32);
+  a = s.decode(Genome{0, 1});
+  EXPECT_THROW((void)hardware_config(config::HwConfig{}, a), config::InputError);
+}
+
 TEST(SearchSpace, ErrorsNameFileLineAndKey) {
   EXPECT_THAT(errors_of("model:\n  seq_len: 64\n  head_size: 32\n  layers: [1]\n  heads: 2\n  hidden: 64\n  ffn: 64\n"
                         "  hiden: 3\n"),
