@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "sim/simulator.h"
+
 namespace coda::nas {
 
 namespace {
@@ -124,6 +126,20 @@ Cost LutCostModel::checked_evaluate(const Genome& g) const {
     if (g[i] < 0 || std::size_t(g[i]) >= choices_[i])
       throw std::invalid_argument(fmt::format("genome: gene {} is {}, expected 0..{}", i, g[i], choices_[i] - 1));
   return evaluate(g);
+}
+
+Cost engine_cost(const SearchSpace& space, const std::vector<lut::LutContext>& contexts, const Genome& genome) {
+  const Architecture arch = space.decode(genome);
+  const lut::LutContext& ctx = contexts.at(space.hardware_point(genome));
+  sim::SimOptions o;
+  o.lowering = ctx.lowering;
+  const sim::SimResult r = sim::simulate(ctx.hw, op_graph(arch), o);
+  Cost c;
+  c.latency_cycles = double(r.total_cycles);
+  c.seconds = r.seconds;
+  c.energy_j = r.energy_j;
+  c.edp = r.edp_js;
+  return c;
 }
 
 }  // namespace coda::nas

@@ -46,4 +46,9 @@ class LutCostModel {
   std::size_t n_hidden_ = 1, n_heads_ = 1, n_ffn_ = 1;
 };
 
+/// The same Cost measured by simulating the whole candidate with the engine on its hardware point (a second or
+/// so per BERT-scale candidate instead of nanoseconds): for re-simulating a Pareto front next to the LUT's figures.
+/// Throws std::invalid_argument for a genome that does not fit the space.
+Cost engine_cost(const SearchSpace& space, const std::vector<lut::LutContext>& contexts, const Genome& genome);
+
 }  // namespace coda::nas

@@ -244,6 +244,14 @@ TEST(LutCostModel, EqualsTheCompositionOnEveryGenomeWithHardwarePoints) {
     if (i == g.size()) break;
   }
   EXPECT_EQ(n, 3u * 2 * 27 * 27 * 2);
+  // The engine's figures for one genome of each hardware point: the same to the cycle on this config.
+  for (const Genome& gg : {Genome{2, 1, 2, 0, 1, 2, 1, 0, 0}, Genome{1, 0, 1, 1, 0, 0, 2, 1, 1}}) {
+    const Cost e = engine_cost(space, ctx, gg), k = model.evaluate(gg);
+    EXPECT_EQ(e.latency_cycles, k.latency_cycles);
+    EXPECT_NEAR(e.energy_j, k.energy_j, 1e-9 * e.energy_j);
+    EXPECT_NEAR(e.edp, k.edp, 1e-9 * e.edp);
+    EXPECT_DOUBLE_EQ(e.seconds, k.seconds);
+  }
   EXPECT_TRUE(differs);  // the accumulator size changes the energy
   EXPECT_THROW((void)model.checked_evaluate(Genome{0}), std::invalid_argument);
   Genome bad(space.size(), 0);
