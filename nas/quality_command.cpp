@@ -77,6 +77,12 @@ std::string tail_lines(const std::string& text, std::size_t n) {
 
 std::string shorten(const std::string& s) { return s.size() <= 80 ? s : s.substr(0, 77) + "..."; }
 
+// A simple command ("prog arg ...") is exec'd by the shell, so that the program itself is the child: its exit
+// status and its death by a signal reach us unchanged. Commands with shell syntax run as written.
+std::string shell_line(const std::string& command) {
+  return command.find_first_of(";&|<>()$`\\\n") == std::string::npos ? "exec " + command : command;
+}
+
 }  // namespace
 
 CommandQuality::CommandQuality(std::string command) : command_(std::move(command)) {}
@@ -103,7 +109,7 @@ std::vector<double> CommandQuality::evaluate(const std::vector<nlohmann::json>& 
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &pipe_set);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::string sh = "/bin/sh", dash_c = "-c", cmd = command_;
+  std::string sh = "/bin/sh", dash_c = "-c", cmd = shell_line(command_);
   std::vector<char*> argv{sh.data(), dash_c.data(), cmd.data(), nullptr};
   pid_t pid = 0;
   const int rc = posix_spawn(&pid, sh.c_str(), &fa, &attr, argv.data(), environ);
@@ -159,8 +165,14 @@ std::vector<double> CommandQuality::evaluate(const std::vector<nlohmann::json>& 
   if (WIFSIGNALED(status))
     throw QualityError(fmt::format("{}: the program was killed by signal {} ({}){}", label, WTERMSIG(status),
                                    strsignal(WTERMSIG(status)), err_note));
-  if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-    throw QualityError(fmt::format("{}: the program exited with status {}{}", label, WEXITSTATUS(status), err_note));
+  if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+    const int code = WEXITSTATUS(status);
+    const std::string why =
+        code > 128 && code < 128 + 32 ? fmt::format(" (a shell's code for a program killed by signal {} ({}))",
+                                                    code - 128, strsignal(code - 128))
+                                      : "";
+    throw QualityError(fmt::format("{}: the program exited with status {}{}{}", label, code, why, err_note));
+  }
 
   std::vector<double> values;
   std::size_t line_no = 0, pos = 0;
