@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "cli/commands.h"
+#include "nas/distributed.h"
 #include "nas/quality.h"
 #include "nas/search.h"
 #include "nas/strategy.h"
@@ -62,13 +63,21 @@ std::string fmt_edp(double v) { return std::isnan(v) ? "-" : fmt::format("{:.4e}
 
 int run_nas(const NasArgs& a) {
   namespace fs = std::filesystem;
+  // Under `mpirun -np N`, rank 0 searches and every rank evaluates a share of each batch's costs.
+  const std::unique_ptr<nas::Cluster> cluster = nas::Cluster::join();
   NasProblem np = make_search_problem(a.config, a.space, a.overrides, a.toy);
+  const auto full_cost = np.full_cost ? np.full_cost : np.problem.cost;
+  if (cluster && cluster->rank() != 0) {
+    cluster->serve({np.problem.cost, full_cost}, a.jobs);
+    return 0;
+  }
 
   nas::SearchOptions opt;
   opt.objectives = nas::parse_metrics(a.objectives);
   opt.constraints = {a.max_latency, a.max_perplexity, a.max_energy};
   opt.generations = a.generations;
   opt.jobs = a.jobs;
+  if (cluster) opt.batch_cost = cluster->batch(0, np.problem.cost, a.jobs);
   opt.out_dir = a.out;
   opt.resume = a.resume;
   std::unique_ptr<nas::QualityEvaluator> quality;
@@ -105,6 +114,7 @@ int run_nas(const NasArgs& a) {
   report::write_file_atomic((fs::path(a.out) / "nas.json").string(), settings.dump(2) + "\n");
 
   const nas::SearchResult r = nas::run_search(np.problem, *strategy, quality.get(), opt);
+  if (cluster) fmt::print("cost evaluations spread over {} MPI ranks\n", cluster->size());
   if (r.resumed_from) fmt::print("resumed from generation {}\n", r.resumed_from);
   if (r.stopped) {
     fmt::print("stopped after generation {} (checkpoint in {})\n", r.generations_done, a.out);
@@ -114,7 +124,8 @@ int run_nas(const NasArgs& a) {
              r.history.size(), a.out, a.out);
 
   if (np.full_cost) {
-    const auto report = nas::resimulate_pareto(r, np.full_cost, a.jobs);
+    const auto report = nas::resimulate_pareto(
+        r, cluster ? cluster->batch(1, full_cost, a.jobs) : nas::parallel_batch(full_cost, a.jobs));
     fmt::print("{}", nas::format_final_report(r, report));
     report::write_file_atomic((fs::path(a.out) / "final.csv").string(), nas::final_report_csv(r, report));
   }
@@ -183,6 +194,9 @@ void add_nas_command(CLI::App& app, Action& action) {
         fmt::print(stderr, "error: {}\n", e.what());
       } catch (const nas::SearchError& e) {
         fmt::print(stderr, "error: {}\n", e.what());
+      } catch (const nas::DistributedError& e) {
+        fmt::print(stderr, "error: {}\n", e.what());
+        return 1;
       }
       return 2;
     };

@@ -77,6 +77,14 @@ void parallel_for(std::size_t n, unsigned jobs, const std::function<void(std::si
     if (e) std::rethrow_exception(e);
 }
 
+BatchCost parallel_batch(std::function<Cost(const Genome&)> cost, unsigned jobs) {
+  return [cost = std::move(cost), jobs](const std::vector<Genome>& batch) {
+    std::vector<Cost> out(batch.size());
+    parallel_for(batch.size(), jobs, [&](std::size_t i) { out[i] = cost(batch[i]); });
+    return out;
+  };
+}
+
 namespace {
 
 double metric_value(Metric m, const Evaluation& e) {
@@ -269,13 +277,17 @@ struct Run {
     const std::vector<Genome> batch = strategy.ask();
     for (const auto& genome : batch) check_genome(problem.domains, genome);
     std::vector<Evaluation> evals(batch.size());
+    const std::vector<Cost> costs =
+        options.batch_cost ? options.batch_cost(batch) : parallel_batch(problem.cost, options.jobs)(batch);
+    if (costs.size() != batch.size())
+      throw SearchError(fmt::format("the cost evaluation returned {} costs for {} candidates", costs.size(), batch.size()));
     parallel_for(batch.size(), options.jobs, [&](std::size_t i) {
       evals[i].generation = g;
       evals[i].genome = batch[i];
-      evals[i].cost = problem.cost(batch[i]);
-      check_cost(problem, batch[i], evals[i].cost);
+      evals[i].cost = costs[i];
       evals[i].description = problem.describe(batch[i]);
     });
+    for (std::size_t i = 0; i < batch.size(); ++i) check_cost(problem, batch[i], costs[i]);
     const std::size_t before = cache.evaluated();
     if (needs_quality) {
       std::vector<nlohmann::json> descs;
@@ -365,18 +377,22 @@ SearchResult run_search(const SearchProblem& problem, Strategy& strategy, Qualit
 
 // ---- final report ----
 
-FinalReport resimulate_pareto(const SearchResult& result, const std::function<Cost(const Genome&)>& full_cost,
-                              unsigned jobs) {
+FinalReport resimulate_pareto(const SearchResult& result, const BatchCost& full_cost) {
   std::vector<std::size_t> rows = result.pareto;
   if (result.baseline) rows.push_back(*result.baseline);
+  std::vector<Genome> genomes;
+  for (std::size_t i : rows) genomes.push_back(result.history.at(i).genome);
+  const std::vector<Cost> engine = full_cost(genomes);
+  if (engine.size() != rows.size())
+    throw SearchError(fmt::format("the full cost evaluation returned {} costs for {} candidates", engine.size(), rows.size()));
   std::vector<ParetoPointReport> out(rows.size());
-  parallel_for(rows.size(), jobs, [&](std::size_t k) {
-    const Evaluation& e = result.history.at(rows[k]);
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    const Evaluation& e = result.history[rows[k]];
     out[k].index = rows[k];
     out[k].lut = e.cost;
-    out[k].engine = full_cost(e.genome);
+    out[k].engine = engine[k];
     out[k].perplexity = e.perplexity;
-  });
+  }
   FinalReport report;
   if (result.baseline) {
     report.baseline = out.back();

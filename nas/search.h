@@ -53,6 +53,14 @@ struct SearchProblem {
   std::optional<Genome> baseline;
 };
 
+/// Costs of a batch of genomes, in order: how the driver and the final report evaluate costs. The default runs
+/// a per-genome cost function on threads (parallel_batch); a distributed one (nas/distributed.h) spreads the
+/// batch over MPI ranks. Either way a result depends only on the genome, never on where it was computed.
+using BatchCost = std::function<std::vector<Cost>(const std::vector<Genome>&)>;
+
+/// `cost` on `jobs` threads (0 = one per hardware thread), each result in its genome's slot.
+BatchCost parallel_batch(std::function<Cost(const Genome&)> cost, unsigned jobs);
+
 struct GenerationProgress {
   std::size_t generation = 0;   // 1-based, completed
   std::size_t generations = 0;  // total planned
@@ -68,6 +76,8 @@ struct SearchOptions {
   Constraints constraints;
   std::size_t generations = 40;
   unsigned jobs = 1;    // cost-evaluation threads; 0 = one per hardware thread
+  /// Replaces the threaded evaluation of problem.cost (e.g. by MPI ranks); must give the same costs.
+  BatchCost batch_cost;
   std::string out_dir;  // empty: no files (and no resume)
   bool resume = false;  // continue from out_dir/checkpoint.json if it exists
   /// Recorded in the checkpoint; a resume whose settings differ is refused (e.g. seed, strategy, space).
@@ -122,10 +132,9 @@ struct FinalReport {
   std::vector<ParetoPointReport> points;
 };
 
-/// Re-evaluates every Pareto point (and the baseline) with `full_cost` (e.g. the whole-model engine run), in
-/// parallel on `jobs` threads into indexed slots, and relates each to the baseline.
-FinalReport resimulate_pareto(const SearchResult& result, const std::function<Cost(const Genome&)>& full_cost,
-                              unsigned jobs);
+/// Re-evaluates every Pareto point (and the baseline) with `full_cost` (e.g. the whole-model engine run, as
+/// parallel_batch(engine_cost, jobs) or distributed) and relates each to the baseline.
+FinalReport resimulate_pareto(const SearchResult& result, const BatchCost& full_cost);
 /// An aligned text table: per point, LUT and engine latency/energy/EDP side by side with the error, perplexity,
 /// and EDP/perplexity relative to the baseline.
 std::string format_final_report(const SearchResult& result, const FinalReport& report);

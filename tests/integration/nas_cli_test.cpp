@@ -133,3 +133,27 @@ TEST(NasCli, LatencyEnergySearchWithConstraintNeedsNoEvaluator) {
 
 }  // namespace
 }  // namespace coda::testing
+
+namespace coda::testing {
+namespace {
+
+// `mpirun -np 2 coda nas ...` spreads each batch's costs over two ranks and writes the single-process files.
+TEST(NasCli, MpiRunMatchesSingleProcess) {
+  const std::string mpiexec = CODA_MPIEXEC;
+  if (mpiexec.empty()) GTEST_SKIP() << "built without MPI";
+  const fs::path d = scratch("nas_mpi");
+  ASSERT_EQ(coda(kSmall + kQuality + " -o " + (d / "single").string(), d).code, 0);
+  // Root may run mpirun only when told so (CI runs as root); `coda` here is a wrapper-free call of the binary.
+  const std::string cmd = std::string("cd '") + CODA_SOURCE_DIR + "' && OMPI_ALLOW_RUN_AS_ROOT=1 " +
+                          "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 '" + mpiexec +
+                          "' -np 2 '" + CODA_BINARY + "' " + kSmall + kQuality + " -o '" + (d / "mpi").string() +
+                          "' >'" + (d / "out").string() + "' 2>'" + (d / "err").string() + "'";
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(d / "err");
+  EXPECT_NE(slurp(d / "out").find("cost evaluations spread over 2 MPI ranks"), std::string::npos) << slurp(d / "out");
+  for (const char* f : {"history.csv", "pareto.csv", "checkpoint.json", "final.csv"})
+    EXPECT_EQ(slurp(d / "single" / f), slurp(d / "mpi" / f)) << f;
+}
+
+}  // namespace
+}  // namespace coda::testing

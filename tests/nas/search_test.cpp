@@ -285,7 +285,7 @@ TEST(Search, FinalReportComparesLutAndEngineAndRelatesToTheBaseline) {
     c.edp = c.energy_j * c.seconds;
     return c;
   };
-  const FinalReport rep = resimulate_pareto(r, engine, 2);
+  const FinalReport rep = resimulate_pareto(r, parallel_batch(engine, 2));
   ASSERT_EQ(rep.points.size(), r.pareto.size());
   ASSERT_TRUE(rep.baseline.has_value());
   const Cost base = engine(r.history[*r.baseline].genome);
