@@ -105,13 +105,12 @@ int run_nas(const NasArgs& a) {
       return a.stop_after && g == a.stop_after;
     };
 
-  fs::create_directories(a.out);
-  for (const auto& [name, content] : np.resolved_files) report::write_file_atomic((fs::path(a.out) / name).string(), content);
+  opt.files = np.resolved_files;
   nlohmann::json settings = opt.settings;
   settings["strategy"] = a.strategy;
   settings["generations"] = a.generations;
   settings["objectives"] = a.objectives;
-  report::write_file_atomic((fs::path(a.out) / "nas.json").string(), settings.dump(2) + "\n");
+  opt.files.emplace_back("nas.json", settings.dump(2) + "\n");
 
   const nas::SearchResult r = nas::run_search(np.problem, *strategy, quality.get(), opt);
   if (cluster) fmt::print("cost evaluations spread over {} MPI ranks\n", cluster->size());

@@ -363,6 +363,12 @@ SearchResult run_search(const SearchProblem& problem, Strategy& strategy, Qualit
       if (j.is_discarded()) throw SearchError(fmt::format("{}: damaged checkpoint (not JSON)", cp.string()));
       run.load_checkpoint(j);
     }
+    try {
+      for (const auto& [name, content] : options.files)
+        report::write_file_atomic((fs::path(options.out_dir) / name).string(), content);
+    } catch (const std::runtime_error& e) {
+      throw SearchError(e.what());
+    }
   }
   for (std::size_t g = run.result.generations_done; g < options.generations; ++g) {
     run.generation(g);

@@ -79,6 +79,9 @@ struct SearchOptions {
   /// Replaces the threaded evaluation of problem.cost (e.g. by MPI ranks); must give the same costs.
   BatchCost batch_cost;
   std::string out_dir;  // empty: no files (and no resume)
+  /// Extra files (name, content) written atomically into out_dir once the run is validated (after a resume's
+  /// checkpoint is accepted), e.g. the resolved configs and settings.
+  std::vector<std::pair<std::string, std::string>> files;
   bool resume = false;  // continue from out_dir/checkpoint.json if it exists
   /// Recorded in the checkpoint; a resume whose settings differ is refused (e.g. seed, strategy, space).
   nlohmann::json settings = nlohmann::json::object();

@@ -110,9 +110,12 @@ TEST(NasCli, BrokenEvaluatorAndBadArgumentsAreCleanErrors) {
   const auto again = coda(kSmall + kQuality + " -o " + (d / "d").string(), d);
   EXPECT_EQ(again.code, 2);
   EXPECT_NE(again.err.find("pass --resume"), std::string::npos) << again.err;
+  const std::string settings = slurp(d / "d" / "nas.json");
+  EXPECT_NE(settings.find("\"seed\": 1,"), std::string::npos) << settings;
   const auto other = coda(kSmall + kQuality + " --seed 99 --resume -o " + (d / "d").string(), d);
   EXPECT_EQ(other.code, 2);
   EXPECT_NE(other.err.find("other settings"), std::string::npos) << other.err;
+  EXPECT_EQ(slurp(d / "d" / "nas.json"), settings);  // a refused run leaves the directory alone
 }
 
 TEST(NasCli, LatencyEnergySearchWithConstraintNeedsNoEvaluator) {
