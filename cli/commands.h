@@ -17,6 +17,7 @@ void add_config_command(CLI::App& app, Action& action);
 void add_sim_command(CLI::App& app, Action& action);
 void add_compare_command(CLI::App& app, Action& action);
 void add_lut_command(CLI::App& app, Action& action);
+void add_nas_command(CLI::App& app, Action& action);
 
 // Shared option helpers.
 // Adds the repeatable `-p key.path=value` override option.

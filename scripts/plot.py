@@ -8,6 +8,8 @@ saved `--json` file. The picture depends on the report's schema:
 
   coda.sim/1      cycles per encoder layer stacked by op category, and energy per layer stacked by unit
   coda.compare/1  grouped bars per block (MHA, FFN, ...), one bar per run: cycles, and energy
+  coda.nas/1      the Pareto front after every generation of a `coda nas` run, read from the run's history.csv
+                  (the report names it), every evaluated candidate in grey, the baseline marked
 
 Needs matplotlib (Debian: python3-matplotlib, installed by scripts/setup.sh). Exit codes: 0 ok, 2 bad input,
 3 matplotlib missing.
@@ -117,6 +119,64 @@ def plot_compare(report, plt):
     return fig
 
 
+NAS_COLUMNS = {"edp": ("edp", "EDP (J·s)"), "perplexity": ("perplexity", "perplexity"),
+               "latency": ("latency_cycles", "latency (cycles)"), "energy": ("energy_j", "energy (J)")}
+
+
+def front_2d(points):
+    """The non-dominated points of [(x, y)] (minimised), sorted by x."""
+    front, best_y = [], float("inf")
+    for x, y in sorted(set(points)):
+        if y < best_y:
+            front.append((x, y))
+            best_y = y
+    return front
+
+
+def plot_nas(report, plt):
+    import csv
+    (xcol, xlabel), (ycol, ylabel) = (NAS_COLUMNS[o] for o in report["objectives"][:2])
+    try:
+        with open(report["history"], encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as e:
+        raise ValueError(f"cannot read {report['history']}: {e}")
+    if not rows:
+        raise ValueError(f"{report['history']}: no evaluated candidates")
+    pts = [(int(r["generation"]), float(r[xcol]), float(r[ycol]), r["feasible"] == "1") for r in rows]
+    generations = max(p[0] for p in pts) + 1
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    ax.scatter([p[1] for p in pts if p[3]], [p[2] for p in pts if p[3]], s=8, color="0.75", label="evaluated")
+    infeasible = [p for p in pts if not p[3]]
+    if infeasible:
+        ax.scatter([p[1] for p in infeasible], [p[2] for p in infeasible], s=10, marker="x", color="0.6",
+                   label="infeasible")
+    cmap = plt.get_cmap("viridis")
+    for g in range(generations):
+        front = front_2d([(p[1], p[2]) for p in pts if p[0] <= g and p[3]])
+        if not front:
+            continue
+        last = g == generations - 1
+        ax.step([p[0] for p in front], [p[1] for p in front], where="post", color=cmap(g / max(1, generations - 1)),
+                linewidth=2.2 if last else 0.9, alpha=1.0 if last else 0.6, marker="o" if last else None,
+                markersize=4, label=f"front after generation {g + 1}" if last else None)
+    b = report.get("baseline_row")
+    if b is not None and 0 <= b < len(pts):
+        ax.scatter([pts[b][1]], [pts[b][2]], s=160, marker="*", color="crimson", zorder=5, label="baseline")
+    xs = [p[1] for p in pts]
+    if min(xs) > 0 and max(xs) / min(xs) > 100:
+        ax.set_xscale("log")
+    sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(1, max(2, generations)))
+    fig.colorbar(sm, ax=ax, label="generation")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"coda nas: Pareto front per generation ({len(pts)} candidates, {generations} generations)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
 def main(argv):
     if len(argv) != 3:
         print("usage: plot.py REPORT.json OUT.png|svg|pdf", file=sys.stderr)
@@ -139,8 +199,14 @@ def main(argv):
         fig = plot_sim(report, plt)
     elif schema.startswith("coda.compare/"):
         fig = plot_compare(report, plt)
+    elif schema.startswith("coda.nas/"):
+        try:
+            fig = plot_nas(report, plt)
+        except (KeyError, ValueError) as e:
+            print(f"{argv[1]}: cannot plot the search history: {e}", file=sys.stderr)
+            return 2
     else:
-        print(f"{argv[1]}: not a coda sim or compare report (schema {schema!r})", file=sys.stderr)
+        print(f"{argv[1]}: not a coda sim, compare or nas report (schema {schema!r})", file=sys.stderr)
         return 2
     if schema.startswith("coda.sim/"):
         fig.tight_layout()

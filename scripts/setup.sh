@@ -13,6 +13,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # RTL co-simulation
   verilator
+  # coda nas over MPI ranks (mpirun -np N coda nas ...)
+  libopenmpi-dev openmpi-bin
   # plots
   python3 python3-matplotlib
   # corpus for the perplexity evaluator
