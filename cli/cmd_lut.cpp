@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "nas/lut/lut.h"
 #include "nas/lut/store.h"
 #include "nas/space.h"
@@ -49,11 +50,8 @@ std::string db_path(const LutArgs& a) { return a.db.empty() ? nas::lut::Store::d
 
 // The progress line on stderr (rewritten in place; a newline when done).
 std::function<void(const nas::lut::BuildProgress&)> progress_line(const char* what, const char* unit) {
-  return [what, unit](const nas::lut::BuildProgress& p) {
-    fmt::print(stderr, "\r{}: {}/{} {}  {:.1f} s", what, p.done, p.total, unit, p.elapsed_s);
-    if (p.done == p.total) fmt::print(stderr, "\n");
-    std::fflush(stderr);
-  };
+  auto line = std::make_shared<ProgressLine>(what, unit);
+  return [line](const nas::lut::BuildProgress& p) { line->update(p.done, p.total, p.elapsed_s); };
 }
 
 void add_common(CLI::App* sub, LutArgs& a) {

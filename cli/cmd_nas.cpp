@@ -7,9 +7,11 @@
 #include <limits>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "nas/distributed.h"
 #include "nas/quality.h"
 #include "nas/search.h"
+#include "nas/space_problem.h"
 #include "nas/strategy.h"
 #include "nas/toy_problem.h"
 #include "sim/config/diagnostics.h"
@@ -19,6 +21,17 @@
 namespace coda::cli {
 
 namespace {
+
+struct NasArgs {
+  std::string config, space, schedule, db, out = "nas-out", strategy = "nsga2", objectives = "edp,perplexity";
+  std::vector<std::string> quality, overrides;
+  std::uint64_t seed = 1;
+  unsigned jobs = 1;
+  bool resume = false, toy = false, no_plot = false;
+  std::size_t population = 40, generations = 40, stop_after = 0, kill_after = 0;
+  double mutation = 0.2;
+  double max_latency = std::numeric_limits<double>::infinity(), max_perplexity = max_latency, max_energy = max_latency;
+};
 
 // =====================================================================================================
 // THE WIRING POINT for the real search space (nas/space) and LUT cost model (nas/lut): build the problem a
@@ -31,9 +44,8 @@ struct NasProblem {
   nlohmann::json identity;  // what makes two runs the same problem (a resume with another identity is refused)
 };
 
-NasProblem make_search_problem(const std::string& hw_path, const std::string& space_path,
-                               const std::vector<std::string>& overrides, bool toy) {
-  if (toy) {
+NasProblem make_search_problem(const NasArgs& a) {
+  if (a.toy) {
     auto t = nas::make_toy_problem();
     NasProblem p{std::move(t.problem), std::move(t.full_cost), {}, {{"problem", "toy"}}};
     p.resolved_files.emplace_back("space.json", nlohmann::json{{"problem", "toy"},
@@ -41,23 +53,22 @@ NasProblem make_search_problem(const std::string& hw_path, const std::string& sp
                                                     .dump(2) + "\n");
     return p;
   }
-  (void)hw_path;
-  (void)overrides;
-  throw config::InputError({space_path, 0, 0}, "",
-                           "search spaces are not wired into `coda nas` in this build (nas/space and nas/lut)");
+  nas::SpaceProblemOptions o;
+  o.hw_path = a.config;
+  o.overrides = a.overrides;
+  o.schedule = a.schedule;
+  o.db_path = a.db;
+  o.jobs = a.jobs;
+  auto line = std::make_shared<ProgressLine>("lut build", "probes");
+  o.build_progress = [line](const nas::lut::BuildProgress& p) { line->update(p.done, p.total, p.elapsed_s); };
+  nas::SpaceProblem sp = nas::make_space_problem(nas::SearchSpace::load(a.space), o);
+  if (sp.lut_build.probes)
+    fmt::print("lut: {} probes measured, {} entries added ({:.1f} s)\n", sp.lut_build.probes,
+               sp.lut_build.entries_added, sp.lut_build.seconds);
+  return NasProblem{std::move(sp.problem), std::move(sp.full_cost), std::move(sp.files), std::move(sp.identity)};
 }
 // =====================================================================================================
 
-struct NasArgs {
-  std::string config, space, out = "nas-out", strategy = "nsga2", objectives = "edp,perplexity";
-  std::vector<std::string> quality, overrides;
-  std::uint64_t seed = 1;
-  unsigned jobs = 1;
-  bool resume = false, toy = false, no_plot = false;
-  std::size_t population = 40, generations = 40, stop_after = 0, kill_after = 0;
-  double mutation = 0.2;
-  double max_latency = std::numeric_limits<double>::infinity(), max_perplexity = max_latency, max_energy = max_latency;
-};
 
 std::string fmt_edp(double v) { return std::isnan(v) ? "-" : fmt::format("{:.4e} J·s", v); }
 
@@ -65,7 +76,7 @@ int run_nas(const NasArgs& a) {
   namespace fs = std::filesystem;
   // Under `mpirun -np N`, rank 0 searches and every rank evaluates a share of each batch's costs.
   const std::unique_ptr<nas::Cluster> cluster = nas::Cluster::join();
-  NasProblem np = make_search_problem(a.config, a.space, a.overrides, a.toy);
+  NasProblem np = make_search_problem(a);
   const auto full_cost = np.full_cost ? np.full_cost : np.problem.cost;
   if (cluster && cluster->rank() != 0) {
     cluster->serve({np.problem.cost, full_cost}, a.jobs);
@@ -149,10 +160,13 @@ void add_nas_command(CLI::App& app, Action& action) {
   auto args = std::make_shared<NasArgs>();
   CLI::App* sub = app.add_subcommand(
       "nas", "Evolutionary hardware/model search over EDP and perplexity (NSGA-II); writes a Pareto set");
-  sub->add_option("-c,--config", args->config, "Hardware config YAML")->type_name("HW.yaml");
+  sub->add_option("-c,--config", args->config, "Hardware config YAML (default: the space's hw_config)")
+      ->type_name("HW.yaml");
   sub->add_option("-s,--space", args->space, "Search space YAML (e.g. configs/nas/bert6-space.yaml)")
       ->type_name("SPACE.yaml");
   add_override_option(*sub, args->overrides);
+  sub->add_option("--schedule", args->schedule, "Fusion schedule (default: the space's schedule, else unfused)");
+  sub->add_option("--db", args->db, "LUT database, built on demand (default: $CODA_LUT_DB, else ~/.cache/coda/lut.sqlite)");
   sub->add_option("--quality", args->quality,
                   "Perplexity evaluator: command:PROG (JSON lines in, one perplexity per line out) or table:CSV; "
                   "later ones (or ',KIND:...') are the fallback of a table")
@@ -183,8 +197,8 @@ void add_nas_command(CLI::App& app, Action& action) {
   sub->add_option("--kill-after", args->kill_after)->group("");
   sub->callback([args, &action] {
     action = [args]() -> int {
-      if (!args->toy && (args->config.empty() || args->space.empty()))
-        throw config::InputError({"<coda nas>", 0, 0}, "", "-c HW.yaml and -s SPACE.yaml are required");
+      if (!args->toy && args->space.empty())
+        throw config::InputError({"<coda nas>", 0, 0}, "", "-s SPACE.yaml is required");
       try {
         return run_nas(*args);
       } catch (const nas::QualityError& e) {

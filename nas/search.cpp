@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -200,9 +201,11 @@ struct Run {
     const auto r = pareto_ranks(points);
     for (std::size_t i = 0; i < r.size(); ++i) result.history[i].rank = r[i];
     std::vector<std::size_t> front;
-    std::map<Genome, bool> seen;
+    // Distinct candidates: genomes that describe the same architecture (e.g. differing only in the genes of
+    // layers beyond the layer count) are one point of the front.
+    std::set<std::string> seen;
     for (std::size_t i = 0; i < r.size(); ++i)
-      if (r[i] == 0 && result.history[i].feasible() && seen.emplace(result.history[i].genome, true).second)
+      if (r[i] == 0 && result.history[i].feasible() && seen.insert(result.history[i].description.dump()).second)
         front.push_back(i);
     std::stable_sort(front.begin(), front.end(),
                      [&](std::size_t a, std::size_t b) { return points[a].values[0] < points[b].values[0]; });

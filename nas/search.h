@@ -104,7 +104,7 @@ struct Evaluation {
 
 struct SearchResult {
   std::vector<Evaluation> history;
-  std::vector<std::size_t> pareto;  // history indices: distinct feasible genomes of rank 0, by first objective
+  std::vector<std::size_t> pareto;  // history indices: distinct feasible candidates (by description) of rank 0, by first objective
   std::optional<std::size_t> baseline;  // history index of the baseline's first evaluation
   std::size_t generations_done = 0;
   std::size_t resumed_from = 0;  // generations read from the checkpoint
