@@ -26,6 +26,10 @@ class CommandSource {
   virtual const isa::LoopWsArgs& loop_args(uint32_t index) const = 0;
   // The engine attaches its reservation station before pulling (and detaches with nullptr after).
   virtual void attach(DispatchView*) {}
+  // The cycle from which the command last produced may enter the reservation station: when the stream comes
+  // from a host that issues commands over time (sim/tlm), a command cannot dispatch before it arrived. 0 when
+  // the whole stream is available at once.
+  virtual uint64_t arrival() const { return 0; }
 };
 
 }  // namespace coda::engine

@@ -34,6 +34,8 @@ class LoopUnroller final : public CommandSource {
   bool next(isa::Command& cmd) override;
   const isa::LoopWsArgs& loop_args(uint32_t index) const override { return inner_.loop_args(index); }
   void attach(DispatchView* view) override { view_ = view; }
+  // Conservative: the arrival of the newest command read from the inner stream.
+  uint64_t arrival() const override { return inner_.arrival(); }
 
  private:
   static constexpr uint64_t kConcurrentLoops = 2;
