@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <chrono>
 #include <exception>
 #include <optional>
 #include <string>
@@ -54,19 +55,28 @@ int sc_main(int argc, char* argv[]) {
     }
     sim::SimOptions so;
     so.lowering.schedule = config::load_schedule(schedule);
+    using Clock = std::chrono::steady_clock;
+    const auto t0 = Clock::now();
     const tlm::PlatformResult p = tlm::run_platform(hw, graph, so.lowering, po);
+    const auto t1 = Clock::now();
     const sim::SimResult s = sim::simulate(hw, graph, so);
-    const bool like_dram = (!latency || *latency == hw.dram.latency_cycles) && (!bandwidth || *bandwidth == hw.dram.bytes_per_cycle);
+    const auto t2 = Clock::now();
+    // The standalone engine sees the whole stream at once: equal counts are expected from a host that issues
+    // commands faster than the accelerator dispatches them, with the memory configured like dram.
+    const bool comparable = po.command_cycles == 0 && (!latency || *latency == hw.dram.latency_cycles) &&
+                            (!bandwidth || *bandwidth == hw.dram.bytes_per_cycle);
     fmt::print("platform cycles     {:>14}\n", p.cycles);
     fmt::print("standalone cycles   {:>14}\n", s.total_cycles);
     fmt::print("host commands       {:>14}\n", p.host_commands);
     fmt::print("memory requests     {:>14}\n", p.memory_requests);
     fmt::print("late requests       {:>14}\n", p.late_requests);
     fmt::print("SystemC time        {:>11.0f} ns\n", p.sim_time_ns);
+    fmt::print("wall time           {:>11.3f} s platform, {:.3f} s standalone\n",
+               std::chrono::duration<double>(t1 - t0).count(), std::chrono::duration<double>(t2 - t1).count());
     int rc = 0;
-    if (like_dram && p.cycles != s.total_cycles) {
-      fmt::print(stderr, "error: cycles differ with the memory configured like dram\n");
-      rc = 1;
+    if (comparable) {
+      fmt::print("cycles equal        {:>14}\n", p.cycles == s.total_cycles ? "yes" : "NO");
+      if (p.cycles != s.total_cycles) rc = 1;
     }
     if (p.verify.ran) {
       fmt::print("functional check    {} ops, {} elements, {} mismatches\n", p.verify.ops_checked,
