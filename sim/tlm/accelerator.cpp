@@ -1,6 +1,7 @@
 #include "sim/tlm/accelerator.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "sim/tlm/command_format.h"
@@ -168,6 +169,7 @@ Accelerator::~Accelerator() = default;
   if (addr == kRegCommand) {
     if (!write) return ::tlm::TLM_COMMAND_ERROR_RESPONSE;
     if (!delay) return ::tlm::TLM_COMMAND_ERROR_RESPONSE;  // commands need time: no debug writes
+    if (end_) return ::tlm::TLM_GENERIC_ERROR_RESPONSE;     // the next program starts once this one is done
     Entry e;
     if (!decode({data, len}, e.cmd, e.args)) return ::tlm::TLM_GENERIC_ERROR_RESPONSE;
     if (count_ == ring_.size()) {
