@@ -216,7 +216,7 @@ Accelerator::~Accelerator() = default;
 
 void Accelerator::b_transport(::tlm::tlm_generic_payload& tx, sc_time& delay) {
   tx.set_response_status(access(tx, &delay));
-  delay += at(options_.register_cycles);
+  delay += span(options_.register_cycles);
 }
 
 unsigned int Accelerator::transport_dbg(::tlm::tlm_generic_payload& tx) {

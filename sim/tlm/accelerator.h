@@ -92,7 +92,8 @@ class Accelerator final : public sc_core::sc_module {
   bool pull(isa::Command& cmd);             // the engine's command source
   void sync();                              // lets SystemC time catch up with the engine, up to its horizon
   // Engine cycle <-> SystemC time: cycle 0 is the clock edge at (or after) which the first command arrived.
-  sc_core::sc_time at(uint64_t cycle) const { return base_ + sc_core::sc_time::from_value(cycle * period_.value()); }
+  sc_core::sc_time span(uint64_t cycles) const { return sc_core::sc_time::from_value(cycles * period_.value()); }
+  sc_core::sc_time at(uint64_t cycle) const { return base_ + span(cycle); }
   uint64_t cycle_ceil(const sc_core::sc_time& t) const {
     return t <= base_ ? 0 : ((t - base_).value() + period_.value() - 1) / period_.value();
   }
