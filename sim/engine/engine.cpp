@@ -186,10 +186,8 @@ void Engine::host_op(const isa::Command& cmd) {
   const uint64_t start = std::max({total_, last_dispatch_ + 1, barrier_, source_ ? source_->arrival() : 0});
   const uint64_t end = start + cmd.host_cycles;
   ctx_.counters.host_cycles += cmd.host_cycles;
-  if (ctx_.functional && ctx_.host) {
-    if (ctx_.backend) throw std::logic_error("engine: functional host ops need the engine's own memory");
-    ctx_.host->run(cmd.op, ctx_.memory);
-  }
+  if (ctx_.functional && ctx_.backend) throw std::logic_error("engine: functional host ops need the engine's own memory");
+  if (ctx_.functional && ctx_.host) ctx_.host->run(cmd.op, ctx_.memory);
   ctx_.actions(cmd.op).host_ops += cmd.host_cycles;  // host instructions ~ cycles (in-order core, IPC 1)
   ctx_.record(cmd.op, Unit::Host, start, end);
   if (observer_) observer_->on_command(cmd, 0, start, start, end);

@@ -1,14 +1,32 @@
 // The example memory target's latency and bandwidth are the platform's: with a slower memory than hw.dram the
-// platform takes exactly as long as the standalone engine configured with that memory as its DRAM.
+// platform takes exactly as long as the standalone engine configured with that memory as its DRAM. Also: the
+// platform refuses functional graphs with host-placed ops.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+#include <string>
 #include <systemc>
 
 #include "models/op_graph.h"
+#include "models/workload.h"
 #include "platform_check.h"
 
 namespace coda::tlm {
 namespace {
+
+// Runs before the platform below is elaborated: the check comes before any module exists.
+TEST(MemoryConfig, FunctionalHostOpsAreRefused) {
+  const config::HwConfig hw = config::load_hw_config(testing::src("configs/hw/gemmini-default.yaml"));  // no units
+  const models::OpGraph layer = models::build_op_graph(models::uniform_spec("t", 1, 32, 64, 4, 128));
+  PlatformOptions po;
+  po.functional = true;
+  try {
+    run_platform(hw, layer, {}, po);
+    ADD_FAILURE() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("L0.softmax runs on the host"), std::string::npos) << e.what();
+  }
+}
 
 TEST(MemoryConfig, PlatformMemoryActsAsTheEnginesDram) {
   const config::HwConfig hw = config::load_hw_config(testing::src("configs/hw/gemmini-default.yaml"));

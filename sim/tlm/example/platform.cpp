@@ -13,6 +13,13 @@ namespace coda::tlm {
 PlatformResult run_platform(const config::HwConfig& hw, const models::OpGraph& graph,
                             const compiler::LoweringOptions& lowering_options, const PlatformOptions& options) {
   compiler::Lowering lowering(graph, hw, lowering_options);
+  if (options.functional) {
+    for (size_t i = 0; i < graph.ops.size(); ++i)
+      if (lowering.plans()[i].placement == compiler::Placement::Host)
+        throw std::invalid_argument("platform: functional mode needs every op on the accelerator, but " +
+                                    graph.ops[i].name +
+                                    " runs on the host (enable normalizer and activation_units in the config)");
+  }
   // Functional I-BERT layers: weights, calibrated scales (set on the lowering before it streams) and kernel
   // parameters, exactly as sim::simulate builds them for the same seed.
   std::unique_ptr<sim::LayerNumerics> layers;
