@@ -1,7 +1,8 @@
 #include "sim/tlm/accelerator.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 
 #include "sim/tlm/command_format.h"
@@ -50,18 +51,12 @@ class Accelerator::SocketDram final : public engine::Dram {
     }
     acc_.memory_socket->b_transport(tx_, delay);
     if (tx_.is_response_error())
-      throw TlmError("coda accelerator: DMA " + std::string(write ? "write" : "read") + " at 0x" + hex(addr) + ": " +
-                     tx_.get_response_string());
+      throw TlmError(fmt::format("coda accelerator: DMA {} at {:#x}: {}", write ? "write" : "read", addr,
+                                 tx_.get_response_string()));
     return acc_.cycle_ceil(sc_core::sc_time_stamp() + delay);
   }
   // The memory's occupancy is its own business; Counters::dram_busy_cycles stays 0 on a platform.
   uint64_t busy_cycles() const override { return 0; }
-
-  static std::string hex(uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
-    return buf;
-  }
 
  private:
   Accelerator& acc_;
@@ -92,9 +87,9 @@ class Accelerator::SocketMemory final : public engine::MemoryBackend {
     tx_.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
     const unsigned int n = acc_.memory_socket->transport_dbg(tx_);
     if (n != bytes)
-      throw TlmError("coda accelerator: functional " + std::string(cmd == ::tlm::TLM_READ_COMMAND ? "read" : "write") +
-                     " of " + std::to_string(bytes) + " bytes at 0x" + SocketDram::hex(addr) + " moved " +
-                     std::to_string(n) + " (the memory must implement transport_dbg)");
+      throw TlmError(fmt::format("coda accelerator: functional {} of {} bytes at {:#x} moved {} (the memory must "
+                                 "implement transport_dbg)",
+                                 cmd == ::tlm::TLM_READ_COMMAND ? "read" : "write", bytes, addr, n));
   }
 
   Accelerator& acc_;

@@ -1,5 +1,7 @@
 #include "sim/tlm/example/host.h"
 
+#include <fmt/format.h>
+
 #include "sim/tlm/accelerator.h"
 #include "sim/tlm/command_format.h"
 
@@ -23,7 +25,7 @@ void Host::write(uint64_t addr, const uint8_t* data, unsigned int len) {
   tx_.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
   sc_core::sc_time delay = quantum_.get_local_time();
   socket->b_transport(tx_, delay);
-  if (tx_.is_response_error()) throw TlmError("host: write to 0x" + std::to_string(addr) + ": " + tx_.get_response_string());
+  if (tx_.is_response_error()) throw TlmError(fmt::format("host: write to {:#x}: {}", addr, tx_.get_response_string()));
   quantum_.set(delay);
   if (quantum_.need_sync()) quantum_.sync();
 }
@@ -45,7 +47,7 @@ uint64_t Host::read(uint64_t addr) {
   tx_.set_response_status(::tlm::TLM_INCOMPLETE_RESPONSE);
   sc_core::sc_time delay = quantum_.get_local_time();
   socket->b_transport(tx_, delay);
-  if (tx_.is_response_error()) throw TlmError("host: read of 0x" + std::to_string(addr) + ": " + tx_.get_response_string());
+  if (tx_.is_response_error()) throw TlmError(fmt::format("host: read of {:#x}: {}", addr, tx_.get_response_string()));
   quantum_.set(delay);
   if (quantum_.need_sync()) quantum_.sync();
   uint64_t v = 0;
