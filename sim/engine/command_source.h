@@ -26,6 +26,13 @@ class CommandSource {
   virtual const isa::LoopWsArgs& loop_args(uint32_t index) const = 0;
   // The engine attaches its reservation station before pulling (and detaches with nullptr after).
   virtual void attach(DispatchView*) {}
+  // The cycle from which the command last produced may enter the reservation station: when the stream comes
+  // from a host that issues commands over time (sim/tlm), a command cannot dispatch before it arrived. 0 when
+  // the whole stream is available at once.
+  virtual uint64_t arrival() const { return 0; }
+  // Whether next() would return without waiting for the producer (always, for a stream available at once). A
+  // consumer that reads ahead (the loop unroller) does so only when it is, or when it has nothing else to do.
+  virtual bool ready() { return true; }
 };
 
 }  // namespace coda::engine

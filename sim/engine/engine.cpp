@@ -15,11 +15,12 @@ const char* unit_name(Unit u) {
   return "?";
 }
 
-EngineContext::EngineContext(const config::HwConfig& h, bool fn)
+EngineContext::EngineContext(const config::HwConfig& h, bool fn, Dram* external_dram)
     : hw(h),
       functional(fn),
       dim(h.dim()),
-      dram(make_dram(h.dram)),
+      own_dram(external_dram ? nullptr : make_dram(h.dram)),
+      dram(external_dram ? external_dram : own_dram.get()),
       dma_read(h.dma, *dram, counters, false),
       dma_write(h.dma, *dram, counters, true),
       sp(h, counters, fn),
@@ -29,8 +30,9 @@ EngineContext::EngineContext(const config::HwConfig& h, bool fn)
       activation(h) {}
 
 Engine::Engine(const config::HwConfig& hw, EngineOptions options)
-    : hw_(hw), ctx_(hw_, options.functional), rs_(hw_), load_(ctx_), execute_(ctx_), store_(ctx_) {
-  if (options.functional) ctx_.memory.assign(options.memory_bytes, 0);
+    : hw_(hw), ctx_(hw_, options.functional, options.dram), rs_(hw_), load_(ctx_), execute_(ctx_), store_(ctx_) {
+  ctx_.backend = options.memory;
+  if (options.functional && !options.memory) ctx_.memory.assign(options.memory_bytes, 0);
   ctx_.numerics = options.numerics;
   ctx_.host = options.host;
   const std::array<int64_t, 3> entries{hw_.reservation_station.load_entries, hw_.reservation_station.execute_entries,
@@ -75,7 +77,23 @@ uint64_t Engine::dispatch_time(isa::Opcode op) {
     step();
     free_t = rs_.entry_free_time(type);
   }
-  return std::max({last_dispatch_ + (seq_ ? 1 : 0), barrier_, free_t});
+  return std::max({dispatch_floor(), free_t});
+}
+
+uint64_t Engine::dispatch_floor() const {
+  const uint64_t arrival = source_ ? source_->arrival() : 0;
+  return std::max({last_dispatch_ + (seq_ ? 1 : 0), barrier_, arrival});
+}
+
+bool Engine::pending() const { return queues_[0].size + queues_[1].size + queues_[2].size > 0; }
+
+uint64_t Engine::horizon() const {
+  // A command starts after its dispatch cycle and issues DRAM requests no earlier than its start; dispatch
+  // cycles grow with seq, so the oldest pending command of each controller bounds that controller.
+  uint64_t h = std::max(last_dispatch_ + (seq_ ? 1 : 0), barrier_);
+  for (const Queue& q : queues_)
+    if (q.size) h = std::min(h, q.ring[q.head].dispatch + 1);
+  return h;
 }
 
 void Engine::dispatch(const isa::Command& cmd) {
@@ -86,7 +104,7 @@ void Engine::dispatch(const isa::Command& cmd) {
     step();
     free_t = rs_.entry_free_time(type);
   }
-  const uint64_t earliest = std::max(last_dispatch_ + (seq_ ? 1 : 0), barrier_);
+  const uint64_t earliest = dispatch_floor();
   uint64_t t = earliest;
   if (free_t > t) {
     ctx_.counters.rs_full_cycles += free_t - t;
@@ -165,9 +183,10 @@ void Engine::drain() {
 void Engine::host_op(const isa::Command& cmd) {
   // The host issues the accelerator's commands, so it first waits for all of them (a fence).
   drain();
-  const uint64_t start = std::max({total_, last_dispatch_ + 1, barrier_});
+  const uint64_t start = std::max({total_, last_dispatch_ + 1, barrier_, source_ ? source_->arrival() : 0});
   const uint64_t end = start + cmd.host_cycles;
   ctx_.counters.host_cycles += cmd.host_cycles;
+  if (ctx_.functional && ctx_.backend) throw std::logic_error("engine: functional host ops need the engine's own memory");
   if (ctx_.functional && ctx_.host) ctx_.host->run(cmd.op, ctx_.memory);
   ctx_.actions(cmd.op).host_ops += cmd.host_cycles;  // host instructions ~ cycles (in-order core, IPC 1)
   ctx_.record(cmd.op, Unit::Host, start, end);
@@ -178,6 +197,7 @@ void Engine::host_op(const isa::Command& cmd) {
 
 void Engine::run(CommandSource& source, size_t num_ops) {
   ctx_.ops.assign(num_ops, OpTiming{});
+  source_ = &source;
   source.attach(this);
   isa::Command cmd;
   while (source.next(cmd)) {
@@ -194,6 +214,7 @@ void Engine::run(CommandSource& source, size_t num_ops) {
     }
   }
   source.attach(nullptr);
+  source_ = nullptr;
   drain();
   ctx_.counters.dram_busy_cycles = ctx_.dram->busy_cycles();
 }

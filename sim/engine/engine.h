@@ -18,6 +18,7 @@
 #include "sim/engine/engine_context.h"
 #include "sim/engine/execute_controller.h"
 #include "sim/engine/load_controller.h"
+#include "sim/engine/memory.h"
 #include "sim/engine/reservation_station.h"
 #include "sim/engine/store_controller.h"
 
@@ -28,6 +29,10 @@ struct EngineOptions {
   uint64_t memory_bytes = 0;    // functional DRAM size
   const std::vector<OpNumerics>* numerics = nullptr;  // functional: kernel parameters by op id
   HostExecutor* host = nullptr;                        // functional: data of host ops
+  // Embedders (sim/tlm): a DRAM timing model instead of the config's, and a backend holding the functional
+  // DRAM contents instead of the engine's own vector (memory() is then empty). Both owned by the embedder.
+  Dram* dram = nullptr;
+  MemoryBackend* memory = nullptr;
 };
 
 // Observer of every simulated command (for --dump-commands, traces, tests). Optional.
@@ -55,6 +60,14 @@ class Engine final : public DispatchView {
   // pending commands until an entry of its type has a known free time).
   uint64_t dispatch_time(isa::Opcode op) override;
 
+  // For embedders that interleave the engine with other simulators (sim/tlm), callable while run() pulls
+  // from the source: whether dispatched commands wait to be simulated; the earliest cycle at which any command
+  // not yet simulated (pending or still to come) can issue a DRAM request; and advance(), which simulates the
+  // pending command that starts first (false if none).
+  bool pending() const;
+  uint64_t horizon() const;
+  bool advance() { return step(); }
+
  private:
   struct Queue {
     std::vector<Pending> ring;
@@ -65,6 +78,7 @@ class Engine final : public DispatchView {
   };
 
   void dispatch(const isa::Command& cmd);
+  uint64_t dispatch_floor() const;  // no dispatch before this cycle (order, barriers, the command's arrival)
   bool step();                 // simulates one command; false if nothing is pending
   void drain();                // simulates everything pending
   uint64_t done_of(uint64_t seq, size_t ctrl) const;
@@ -93,6 +107,7 @@ class Engine final : public DispatchView {
   uint64_t barrier_ = 0;       // nothing dispatches before this (fences, host ops)
   uint64_t total_ = 0;
   CommandObserver* observer_ = nullptr;
+  CommandSource* source_ = nullptr;  // during run()
 };
 
 }  // namespace coda::engine

@@ -11,6 +11,7 @@
 #include "sim/engine/activation_units.h"
 #include "sim/engine/dma.h"
 #include "sim/engine/dram.h"
+#include "sim/engine/memory.h"
 #include "sim/engine/mesh.h"
 #include "sim/engine/normalizer.h"
 #include "sim/engine/scratchpad.h"
@@ -63,26 +64,47 @@ struct Timing {
 };
 
 struct EngineContext {
-  EngineContext(const config::HwConfig& hw, bool functional);
+  // `external_dram`: a timing model owned by the embedder (nullptr: the config's, make_dram(hw.dram)).
+  EngineContext(const config::HwConfig& hw, bool functional, Dram* external_dram = nullptr);
 
   const config::HwConfig& hw;
   bool functional;
   int64_t dim;
   Counters counters;
-  std::unique_ptr<Dram> dram;
+  std::unique_ptr<Dram> own_dram;  // the config's DRAM model, unless the embedder supplies one
+  Dram* dram;
   DmaChannel dma_read, dma_write;
   Scratchpad sp;
   AccumulatorMem acc;
   Mesh mesh;
   Normalizer normalizer;
   ActivationUnits activation;
-  std::vector<uint8_t> memory;     // functional DRAM contents
+  std::vector<uint8_t> memory;     // functional DRAM contents (unless `backend` holds them)
+  MemoryBackend* backend = nullptr;  // functional: the embedder's DRAM contents
+  std::vector<uint8_t> staging;    // one row on its way to or from `backend`
   const std::vector<OpNumerics>* numerics = nullptr;  // functional: per-op kernel parameters
   HostExecutor* host = nullptr;                        // functional: runs host ops on `memory`
 
   const OpNumerics* numerics_of(uint32_t op) const {
     return numerics && op < numerics->size() ? &(*numerics)[op] : nullptr;
   }
+  // Functional DRAM access, one row at a time: the bytes at `addr` (valid until the next call), and a buffer
+  // for `bytes` at `addr` that dram_write_commit() then writes. Without a backend, pointers into `memory`.
+  const uint8_t* dram_read(uint64_t addr, size_t bytes) {
+    if (!backend) return memory.data() + addr;
+    staging.resize(bytes);
+    backend->read(addr, staging.data(), bytes);
+    return staging.data();
+  }
+  uint8_t* dram_write_buffer(uint64_t addr, size_t bytes) {
+    if (!backend) return memory.data() + addr;
+    staging.resize(bytes);
+    return staging.data();
+  }
+  void dram_write_commit(uint64_t addr, size_t bytes) {
+    if (backend) backend->write(addr, staging.data(), bytes);
+  }
+
   std::vector<OpTiming> ops;
   Actions other_actions;           // actions of commands outside any op
   const uint64_t sp_row_bytes = uint64_t(hw.sp_row_bytes());

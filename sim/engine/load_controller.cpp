@@ -57,7 +57,7 @@ Timing LoadController::simulate(const Pending& p, uint64_t earliest) {
 
   if (ctx_.functional) {
     for (uint32_t r = 0; r < c.rows1; ++r) {
-      const uint8_t* src = ctx_.memory.data() + c.dram_addr + uint64_t(r) * stride;
+      const uint8_t* src = ctx_.dram_read(c.dram_addr + uint64_t(r) * stride, row_bytes);
       for (uint32_t b = 0; b < blocks; ++b) {
         const uint32_t row = c.addr1.row() + b * dim + r;
         const uint32_t n = std::min<uint32_t>(dim, c.cols1 - b * dim);

@@ -30,18 +30,21 @@ bool LoopUnroller::has_work(Unit u, const Loop& l) const {
 
 void LoopUnroller::fetch() {
   if (has_held_ || inner_done_) return;
+  // Read ahead only what the producer already has, unless there is nothing else to do (no loop held).
+  if (!inner_.ready() && retired() < accepted_) return;
   if (!inner_.next(held_)) {
     inner_done_ = true;
     return;
   }
   has_held_ = true;
+  held_arrival_ = inner_.arrival();
   if (held_.opcode == Opcode::LoopWs) held_args_ = inner_.loop_args(held_.loop);
 }
 
 void LoopUnroller::accept() {
   fetch();
   while (has_held_ && held_.opcode == Opcode::LoopWs && accepted_ - retired() < kConcurrentLoops) {
-    loops_[accepted_ % kConcurrentLoops] = Loop{held_args_, held_.op};
+    loops_[accepted_ % kConcurrentLoops] = Loop{held_args_, held_.op, held_arrival_};
     ++accepted_;
     has_held_ = false;
     skip_idle();
@@ -275,6 +278,7 @@ bool LoopUnroller::next(Command& cmd) {
     // No loop held: other commands pass straight through (a held LOOP_WS would have been accepted).
     if (!has_held_) return false;
     cmd = held_;
+    arrival_ = held_arrival_;
     has_held_ = false;
     // A config from outside the loops (e.g. a normalizer pass's load stride or mvout activation) changes the
     // controllers' state: the next loop must send its own again.
@@ -308,6 +312,7 @@ bool LoopUnroller::next(Command& cmd) {
       if (t[size_t(type(who[i]))] < t[size_t(type(who[pick]))]) pick = i;
   }
   cmd = offer[pick];
+  arrival_ = loop_of(who[pick]).arrival;
   advance(who[pick]);
   return true;
 }

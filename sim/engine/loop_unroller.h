@@ -34,6 +34,8 @@ class LoopUnroller final : public CommandSource {
   bool next(isa::Command& cmd) override;
   const isa::LoopWsArgs& loop_args(uint32_t index) const override { return inner_.loop_args(index); }
   void attach(DispatchView* view) override { view_ = view; }
+  // The arrival of the LOOP_WS (or passed-through command) that the command last produced comes from.
+  uint64_t arrival() const override { return arrival_; }
 
  private:
   static constexpr uint64_t kConcurrentLoops = 2;
@@ -42,6 +44,7 @@ class LoopUnroller final : public CommandSource {
   struct Loop {
     isa::LoopWsArgs a;
     uint32_t op = 0;
+    uint64_t arrival = 0;
   };
   // Where a sub-unit is: the loop (sequence number) and its iterators. `cfg`: this loop's config is done.
   struct Pos {
@@ -91,6 +94,8 @@ class LoopUnroller final : public CommandSource {
   bool has_held_ = false;         // a command read from the inner stream and not yet used
   isa::Command held_;
   isa::LoopWsArgs held_args_;
+  uint64_t held_arrival_ = 0;
+  uint64_t arrival_ = 0;
   bool inner_done_ = false;
   std::array<LdConfig, 3> ld_cfg_{};
   StConfig st_cfg_;

@@ -77,7 +77,8 @@ Timing StoreController::normalize(const isa::Command& c, uint64_t start) {
     Normalizer::Slot& st = ctx_.normalizer.slot(slot);
     for (uint32_t r = 0; r < c.rows1; ++r) {
       gather(c, r, c.cols1);
-      auto* dst = reinterpret_cast<int8_t*>(ctx_.memory.data() + c.dram_addr + uint64_t(r) * stride_);
+      const uint64_t addr = c.dram_addr + uint64_t(r) * stride_;
+      auto* dst = reinterpret_cast<int8_t*>(ctx_.dram_write_buffer(addr, c.cols1));
       if (act_ == Activation::LayerNorm) {
         for (uint32_t j = 0; j < c.cols1; ++j) dst[j] = models::ibert::layernorm_apply(row_[j], j, st.stats, *num->layernorm);
       } else {
@@ -85,6 +86,7 @@ Timing StoreController::normalize(const isa::Command& c, uint64_t start) {
         for (uint32_t j = 0; j < c.cols1; ++j)
           dst[j] = j < valid ? models::ibert::softmax_apply(row_[j], st.max, st.inverse, *num->softmax) : int8_t{0};
       }
+      ctx_.dram_write_commit(addr, c.cols1);
     }
   }
   ctx_.normalizer.reset(slot);
@@ -147,9 +149,11 @@ Timing StoreController::simulate(const Pending& p, uint64_t earliest) {
     const OpNumerics* num = gelu ? ctx_.numerics_of(c.op) : nullptr;
     if (gelu && (!num || !num->gelu)) throw std::logic_error("store controller: i-GELU without kernel parameters");
     for (uint32_t r = 0; r < c.rows1; ++r) {
-      uint8_t* dst = ctx_.memory.data() + c.dram_addr + uint64_t(r) * stride_;
+      const uint64_t addr = c.dram_addr + uint64_t(r) * stride_;
+      uint8_t* dst = ctx_.dram_write_buffer(addr, row_bytes);
       if (!from_acc) {
         std::memcpy(dst, ctx_.sp.row(c.addr1.row() + r).data(), c.cols1);
+        ctx_.dram_write_commit(addr, row_bytes);
         continue;
       }
       auto src = ctx_.acc.row(c.addr1.row() + r);
@@ -164,6 +168,7 @@ Timing StoreController::simulate(const Pending& p, uint64_t earliest) {
           std::memcpy(dst + j, &q, 1);
         }
       }
+      ctx_.dram_write_commit(addr, row_bytes);
     }
   }
   return {start, end};
