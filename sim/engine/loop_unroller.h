@@ -31,7 +31,15 @@ namespace coda::engine {
 class LoopUnroller final : public CommandSource {
  public:
   LoopUnroller(const config::HwConfig& hw, CommandSource& inner);
-  bool next(isa::Command& cmd) override;
+  bool next(isa::Command& cmd) override {
+    const isa::Command* c = next_ptr();
+    if (!c) return false;
+    cmd = *c;
+    return true;
+  }
+  // The next command in place (valid until the next call), or null at the end of the stream. The engine calls
+  // this once per command, through the final class (no virtual call, no copy).
+  const isa::Command* next_ptr();
   const isa::LoopWsArgs& loop_args(uint32_t index) const override { return inner_.loop_args(index); }
   void attach(DispatchView* view) override { view_ = view; }
 
@@ -70,7 +78,8 @@ class LoopUnroller final : public CommandSource {
   void fetch();                                  // reads the next inner command if none is held
   void accept();                                 // takes held LOOP_WS commands while a loop slot is free
   void skip_idle();                              // moves sub-units past loops they have nothing to do in
-  bool head(Unit u, isa::Command& c);            // the sub-unit's next command; false if it must wait
+  bool can_send(Unit u);                         // the sub-unit has a command now (settles whether it is a config)
+  void build(Unit u, isa::Command& c) const;     // that command (after can_send(u))
   void advance(Unit u);                          // the arbiter granted the sub-unit's command
   Unit load_arbiter() const;                     // ldA or ldB
   bool a_sent(uint64_t loop, uint32_t k, uint32_t i) const;
@@ -92,6 +101,8 @@ class LoopUnroller final : public CommandSource {
   isa::Command held_;
   isa::LoopWsArgs held_args_;
   bool inner_done_ = false;
+  bool idle_dirty_ = true;        // a loop was accepted or a sub-unit moved on since the last skip_idle()
+  isa::Command out_;              // the command next_ptr() returned last
   std::array<LdConfig, 3> ld_cfg_{};
   StConfig st_cfg_;
 };
