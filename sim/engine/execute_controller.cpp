@@ -1,8 +1,7 @@
 #include "sim/engine/execute_controller.h"
 
 #include <algorithm>
-
-#include "models/gemm.h"
+#include <cstring>
 
 namespace coda::engine {
 
@@ -119,30 +118,53 @@ void ExecuteController::functional_compute(const Pending& p, bool preloaded) {
   const auto dim = static_cast<size_t>(ctx_.dim);
   if (preloaded) std::swap(mesh.active, mesh.shadow);
   // A block (rows1 x cols1), zero-padded to DIM columns; garbage = zeros.
-  static thread_local std::vector<int8_t> a;
-  static thread_local std::vector<int32_t> out;
-  a.assign(dim * dim, 0);
-  out.assign(dim * dim, 0);
+  static thread_local std::vector<int8_t> a_buf;
+  static thread_local std::vector<int32_t> out_buf;
+  a_buf.assign(dim * dim, 0);
+  out_buf.assign(dim * dim, 0);
+  int8_t* a = a_buf.data();  // (locals: the loops below then need no reloads)
+  int32_t* out = out_buf.data();
   if (!c.addr1.is_garbage()) {
+    const bool transpose = mesh.a_transpose;
     for (uint32_t r = 0; r < c.rows1; ++r) {
-      auto src = ctx_.sp.row(c.addr1.row() + r);
-      for (uint32_t j = 0; j < c.cols1; ++j) {
-        if (mesh.a_transpose)
-          a[j * dim + r] = src[j];
-        else
-          a[r * dim + j] = src[j];
+      const int8_t* src = ctx_.sp.row(c.addr1.row() + r).data();
+      if (transpose) {
+        for (uint32_t j = 0; j < c.cols1; ++j) a[j * dim + r] = src[j];
+      } else {
+        std::memcpy(a + r * dim, src, c.cols1);
       }
     }
   }
-  models::gemm_i8(int64_t(dim), int64_t(dim), int64_t(dim), a.data(), int64_t(dim), false, mesh.active.data(), int64_t(dim), false, out.data(), int64_t(dim));
   if (c_addr_.is_garbage()) return;
+  // The mesh's product, out = a x active ([i][k] x [k][j]), for the output rows that are written. A direct
+  // DIM x DIM x DIM loop (j innermost, vectorized) instead of the packed general GEMM: the sums are exact
+  // either way (|sum| <= DIM * 2^14 fits int32).
+  const int8_t* w = mesh.active.data();
+  const size_t rows = std::min<size_t>(c_rows_, dim);
+  for (size_t i = 0; i < rows; ++i) {
+    int32_t* o = out + i * dim;
+    const int8_t* ai = a + i * dim;
+    for (size_t k = 0; k < dim; ++k) {
+      const int32_t x = ai[k];
+      if (x == 0) continue;  // zero padding (and zero data) adds nothing
+      const int8_t* wk = w + k * dim;
+      for (size_t j = 0; j < dim; ++j) o[j] += x * int32_t(wk[j]);
+    }
+  }
+  const uint32_t cols = c_cols_;
+  const bool to_acc = c_addr_.is_acc(), accumulate = c_addr_.accumulate();
   for (uint32_t r = 0; r < c_rows_; ++r) {
-    if (c_addr_.is_acc()) {
-      auto dst = ctx_.acc.row(c_addr_.row() + r);
-      for (uint32_t j = 0; j < c_cols_; ++j) dst[j] = c_addr_.accumulate() ? dst[j] + out[r * dim + j] : out[r * dim + j];
+    const int32_t* o = out + r * dim;
+    if (to_acc) {
+      int32_t* dst = ctx_.acc.row(c_addr_.row() + r).data();
+      if (accumulate) {
+        for (uint32_t j = 0; j < cols; ++j) dst[j] += o[j];
+      } else {
+        for (uint32_t j = 0; j < cols; ++j) dst[j] = o[j];
+      }
     } else {
-      auto dst = ctx_.sp.row(c_addr_.row() + r);
-      for (uint32_t j = 0; j < c_cols_; ++j) dst[j] = static_cast<int8_t>(std::clamp(out[r * dim + j], -128, 127));
+      int8_t* dst = ctx_.sp.row(c_addr_.row() + r).data();
+      for (uint32_t j = 0; j < cols; ++j) dst[j] = static_cast<int8_t>(std::clamp(o[j], -128, 127));
     }
   }
 }

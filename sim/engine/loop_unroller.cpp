@@ -14,10 +14,10 @@ LoopUnroller::LoopUnroller(const config::HwConfig& hw, CommandSource& inner)
       dim_(hw.dim()),
       block_len_(static_cast<uint32_t>(std::max<int64_t>(1, hw.dma.max_request_bytes / hw.sp_row_bytes()))) {}
 
-uint64_t LoopUnroller::retired() const {
+void LoopUnroller::update_retired() {
   uint64_t r = pos_[0].loop;
   for (const Pos& p : pos_) r = std::min(r, p.loop);
-  return r;
+  retired_ = r;
 }
 
 bool LoopUnroller::has_work(Unit u, const Loop& l) const {
@@ -56,6 +56,7 @@ void LoopUnroller::skip_idle() {
     Pos& p = pos_[u];
     while (p.loop < accepted_ && !has_work(Unit(u), loops_[p.loop % kConcurrentLoops])) p = Pos{p.loop + 1};
   }
+  update_retired();
 }
 
 // ldA has sent the A block (i, k) of `loop` (Gemmini's lda_ahead: its iterator is past it in k-group, i order).
@@ -95,40 +96,40 @@ uint32_t LoopUnroller::span(uint32_t first, uint32_t n, uint32_t count, uint16_t
   return cols;
 }
 
-// Whether the sub-unit has a command to send now. A load or store sub-unit whose stream is already configured
+// Whether a sub-unit has a command to send now. A load or store sub-unit whose stream is already configured
 // as its loop needs skips its config command (the hardware compares the settings).
-bool LoopUnroller::can_send(Unit u) {
+inline bool LoopUnroller::can_send_ld(Unit u) {
   Pos& p = pos_[u];
-  const isa::LoopWsArgs& a = loop_of(u).a;
-  switch (u) {
-    case kLdA:
-    case kLdB:
-    case kLdD: {
-      if (!p.cfg) {
-        const uint8_t stream = u == kLdA ? 0 : u == kLdB ? 1 : 2;
-        const uint32_t stride = u == kLdA ? a.a_stride : u == kLdB ? a.b_stride : a.d_stride;
-        const LdConfig& last = ld_cfg_[stream];
-        if (!last.valid || last.stride != stride) return true;  // its config command
-        p.cfg = true;
-      }
-      return true;
-    }
-    case kEx: return a_sent(p.loop, p.k, p.i) && b_sent(p.loop, p.k, p.j) && pos_[kLdD].loop > p.loop;
-    case kStC: {
-      if (!p.cfg) {
-        const StConfig& last = st_cfg_;
-        if (!last.valid || last.stride != a.c_stride || last.act != a.act || last.mult != a.scale_mult ||
-            last.shift != a.scale_shift)
-          return true;  // its config command
-        p.cfg = true;
-      }
-      return ex_sent(p.loop, p.j, p.i);
-    }
-    default: return false;
+  if (!p.cfg) {
+    const isa::LoopWsArgs& a = loop_of(u).a;
+    const uint8_t stream = u == kLdA ? 0 : u == kLdB ? 1 : 2;
+    const uint32_t stride = u == kLdA ? a.a_stride : u == kLdB ? a.b_stride : a.d_stride;
+    const LdConfig& last = ld_cfg_[stream];
+    if (!last.valid || last.stride != stride) return true;  // its config command
+    p.cfg = true;
   }
+  return true;
 }
 
-// The command the sub-unit sends (can_send(u) was true): its config while p.cfg is unset, else its next
+inline bool LoopUnroller::can_send_ex() const {
+  const Pos& p = pos_[kEx];
+  return a_sent(p.loop, p.k, p.i) && b_sent(p.loop, p.k, p.j) && pos_[kLdD].loop > p.loop;
+}
+
+inline bool LoopUnroller::can_send_st() {
+  Pos& p = pos_[kStC];
+  if (!p.cfg) {
+    const isa::LoopWsArgs& a = loop_of(kStC).a;
+    const StConfig& last = st_cfg_;
+    if (!last.valid || last.stride != a.c_stride || last.act != a.act || last.mult != a.scale_mult ||
+        last.shift != a.scale_shift)
+      return true;  // its config command
+    p.cfg = true;
+  }
+  return ex_sent(p.loop, p.j, p.i);
+}
+
+// The command the sub-unit sends (its can_send_* was true): its config while p.cfg is unset, else its next
 // mvin / preload / compute / mvout.
 void LoopUnroller::build(Unit u, Command& c) const {
   const Pos& p = pos_[u];
@@ -291,6 +292,7 @@ void LoopUnroller::advance(Unit u) {
   if (done) {
     p = Pos{p.loop + 1};
     idle_dirty_ = true;
+    update_retired();
     accept();  // a loop slot may have freed; also skips loops this sub-unit has nothing to do in
   }
 }
@@ -310,9 +312,11 @@ const Command* LoopUnroller::next_ptr() {
   // The sub-units that can send, in priority order: stC, ex, ldD, then the ldA/ldB arbiter's choice.
   std::array<Unit, 4> who{};
   size_t n = 0;
-  for (Unit u : {kStC, kEx, kLdD, load_arbiter()}) {
-    if (active(u) && can_send(u)) who[n++] = u;
-  }
+  const Unit ld = load_arbiter();
+  if (active(kStC) && can_send_st()) who[n++] = kStC;
+  if (active(kEx) && can_send_ex()) who[n++] = kEx;
+  if (active(kLdD) && can_send_ld(kLdD)) who[n++] = kLdD;
+  if (active(ld) && can_send_ld(ld)) who[n++] = ld;
   if (n == 0) throw std::logic_error("loop unroller: no sub-unit can send a command");
   size_t pick = 0;
   if (view_ && n > 1) {

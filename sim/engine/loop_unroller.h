@@ -73,13 +73,17 @@ class LoopUnroller final : public CommandSource {
 
   const Loop& loop_of(Unit u) const { return loops_[pos_[u].loop % kConcurrentLoops]; }
   bool active(Unit u) const { return pos_[u].loop < accepted_; }
-  uint64_t retired() const;                      // loops every sub-unit is done with
+  uint64_t retired() const { return retired_; }  // loops every sub-unit is done with
+  void update_retired();                         // after a sub-unit moved to another loop
   bool has_work(Unit u, const Loop& l) const;
   void fetch();                                  // reads the next inner command if none is held
   void accept();                                 // takes held LOOP_WS commands while a loop slot is free
   void skip_idle();                              // moves sub-units past loops they have nothing to do in
-  bool can_send(Unit u);                         // the sub-unit has a command now (settles whether it is a config)
-  void build(Unit u, isa::Command& c) const;     // that command (after can_send(u))
+  // Whether the sub-unit has a command now (settles whether it is its loop's config command).
+  bool can_send_ld(Unit u);                      // ldA, ldB, ldD
+  bool can_send_ex() const;
+  bool can_send_st();
+  void build(Unit u, isa::Command& c) const;     // that command
   void advance(Unit u);                          // the arbiter granted the sub-unit's command
   Unit load_arbiter() const;                     // ldA or ldB
   bool a_sent(uint64_t loop, uint32_t k, uint32_t i) const;
@@ -101,6 +105,7 @@ class LoopUnroller final : public CommandSource {
   isa::Command held_;
   isa::LoopWsArgs held_args_;
   bool inner_done_ = false;
+  uint64_t retired_ = 0;          // min over the sub-units' loops (cached: they move once per loop)
   bool idle_dirty_ = true;        // a loop was accepted or a sub-unit moved on since the last skip_idle()
   isa::Command out_;              // the command next_ptr() returned last
   std::array<LdConfig, 3> ld_cfg_{};
