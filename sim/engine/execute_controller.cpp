@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace coda::engine {
 
 Timing ExecuteController::simulate(const Pending& p, uint64_t earliest) {
@@ -116,7 +120,10 @@ void ExecuteController::functional_compute(const Pending& p, bool preloaded) {
   const isa::Command& c = p.cmd;
   Mesh& mesh = ctx_.mesh;
   const auto dim = static_cast<size_t>(ctx_.dim);
-  if (preloaded) std::swap(mesh.active, mesh.shadow);
+  if (preloaded) {
+    std::swap(mesh.active, mesh.shadow);
+    wt_valid_ = false;
+  }
   // A block (rows1 x cols1), zero-padded to DIM columns; garbage = zeros.
   static thread_local std::vector<int8_t> a_buf;
   static thread_local std::vector<int32_t> out_buf;
@@ -141,14 +148,18 @@ void ExecuteController::functional_compute(const Pending& p, bool preloaded) {
   // either way (|sum| <= DIM * 2^14 fits int32).
   const int8_t* w = mesh.active.data();
   const size_t rows = std::min<size_t>(c_rows_, dim);
-  for (size_t i = 0; i < rows; ++i) {
-    int32_t* o = out + i * dim;
-    const int8_t* ai = a + i * dim;
-    for (size_t k = 0; k < dim; ++k) {
-      const int32_t x = ai[k];
-      if (x == 0) continue;  // zero padding (and zero data) adds nothing
-      const int8_t* wk = w + k * dim;
-      for (size_t j = 0; j < dim; ++j) o[j] += x * int32_t(wk[j]);
+  if (dim == kDim16) {
+    product16(a, rows, out);
+  } else {
+    for (size_t i = 0; i < rows; ++i) {
+      int32_t* o = out + i * dim;
+      const int8_t* ai = a + i * dim;
+      for (size_t k = 0; k < dim; ++k) {
+        const int32_t x = ai[k];
+        if (x == 0) continue;  // zero padding (and zero data) adds nothing
+        const int8_t* wk = w + k * dim;
+        for (size_t j = 0; j < dim; ++j) o[j] += x * int32_t(wk[j]);
+      }
     }
   }
   const uint32_t cols = c_cols_;
@@ -167,6 +178,52 @@ void ExecuteController::functional_compute(const Pending& p, bool preloaded) {
       for (uint32_t j = 0; j < cols; ++j) dst[j] = static_cast<int8_t>(std::clamp(o[j], -128, 127));
     }
   }
+}
+
+// DIM = 16 (Gemmini's mesh): out[i][j] = sum_k a[i][k] * w[k][j] as dot products of 16 int16 pairs over k, with
+// the active weights transposed once per flip ([j][k]). With SSE2 each dot product is two pmaddwd (int16 pairs
+// multiplied and added into int32 lanes) and four outputs are reduced together. Exact: |a * w| <= 2^14, so every
+// partial sum fits int32, and integer addition in any order gives the same sums.
+void ExecuteController::product16(const int8_t* a, size_t rows, int32_t* out) {
+  if (!wt_valid_) {
+    const int8_t* w = ctx_.mesh.active.data();
+    for (size_t k = 0; k < kDim16; ++k)
+      for (size_t j = 0; j < kDim16; ++j) wt_[j * kDim16 + k] = w[k * kDim16 + j];
+    wt_valid_ = true;
+  }
+#if defined(__SSE2__)
+  const auto* wt = reinterpret_cast<const __m128i*>(wt_.data());  // [j][2]: k 0..7 and 8..15
+  for (size_t i = 0; i < rows; ++i) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i * kDim16));
+    const __m128i lo = _mm_srai_epi16(_mm_unpacklo_epi8(x, x), 8);  // a[i][0..7] as int16
+    const __m128i hi = _mm_srai_epi16(_mm_unpackhi_epi8(x, x), 8);  // a[i][8..15]
+    int32_t* o = out + i * kDim16;
+    for (size_t j = 0; j < kDim16; j += 4) {
+      const auto dot = [&](size_t jj) {  // four int32 partial sums of column jj
+        return _mm_add_epi32(_mm_madd_epi16(lo, _mm_loadu_si128(wt + 2 * jj)),
+                             _mm_madd_epi16(hi, _mm_loadu_si128(wt + 2 * jj + 1)));
+      };
+      const __m128i s0 = dot(j), s1 = dot(j + 1), s2 = dot(j + 2), s3 = dot(j + 3);
+      // Horizontal sums of s0..s3 into one vector [sum s0, sum s1, sum s2, sum s3].
+      const __m128i u0 = _mm_add_epi32(_mm_unpacklo_epi32(s0, s1), _mm_unpackhi_epi32(s0, s1));
+      const __m128i u1 = _mm_add_epi32(_mm_unpacklo_epi32(s2, s3), _mm_unpackhi_epi32(s2, s3));
+      const __m128i r = _mm_add_epi32(_mm_unpacklo_epi64(u0, u1), _mm_unpackhi_epi64(u0, u1));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o + j), r);
+    }
+  }
+#else
+  std::array<int16_t, kDim16> ai;
+  for (size_t i = 0; i < rows; ++i) {
+    for (size_t k = 0; k < kDim16; ++k) ai[k] = a[i * kDim16 + k];
+    int32_t* o = out + i * kDim16;
+    for (size_t j = 0; j < kDim16; ++j) {
+      const int16_t* wj = wt_.data() + j * kDim16;
+      int32_t sum = 0;
+      for (size_t k = 0; k < kDim16; ++k) sum += int32_t(ai[k]) * int32_t(wj[k]);
+      o[j] = sum;
+    }
+  }
+#endif
 }
 
 }  // namespace coda::engine
