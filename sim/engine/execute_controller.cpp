@@ -53,13 +53,13 @@ Timing ExecuteController::preload(const Pending& p, uint64_t start) {
     // WS: the weights go to the shadow buffers; OS: the preloaded operand is modelled the same way.
     auto& w = mesh.shadow;
     std::fill(w.begin(), w.end(), int8_t{0});
+    const bool transpose = mesh.b_transpose;
     for (uint32_t r = 0; r < c.rows1; ++r) {
-      auto src = ctx_.sp.row(c.addr1.row() + r);
-      for (uint32_t j = 0; j < c.cols1; ++j) {
-        if (mesh.b_transpose)
-          w[j * dim + r] = src[j];  // stored [n][k]: row r is output column r
-        else
-          w[r * dim + j] = src[j];
+      const int8_t* src = ctx_.sp.row(c.addr1.row() + r).data();
+      if (transpose) {
+        for (uint32_t j = 0; j < c.cols1; ++j) w[j * dim + r] = src[j];  // stored [n][k]: row r is output column r
+      } else {
+        std::memcpy(w.data() + r * dim, src, c.cols1);
       }
     }
   }
@@ -124,15 +124,23 @@ void ExecuteController::functional_compute(const Pending& p, bool preloaded) {
     std::swap(mesh.active, mesh.shadow);
     wt_valid_ = false;
   }
-  // A block (rows1 x cols1), zero-padded to DIM columns; garbage = zeros.
+  if (c_addr_.is_garbage()) return;  // nothing is written
+  // A block (rows1 x cols1), zero-padded to DIM columns; garbage = zeros. (Zeroed only when not fully
+  // overwritten; the DIM = 16 product writes every output row that is read back.)
   static thread_local std::vector<int8_t> a_buf;
   static thread_local std::vector<int32_t> out_buf;
-  a_buf.assign(dim * dim, 0);
-  out_buf.assign(dim * dim, 0);
+  const bool transpose = mesh.a_transpose;
+  if (!c.addr1.is_garbage() && !transpose && c.rows1 == dim && c.cols1 == dim)
+    a_buf.resize(dim * dim);
+  else
+    a_buf.assign(dim * dim, 0);
+  if (dim == kDim16)
+    out_buf.resize(dim * dim);
+  else
+    out_buf.assign(dim * dim, 0);
   int8_t* a = a_buf.data();  // (locals: the loops below then need no reloads)
   int32_t* out = out_buf.data();
   if (!c.addr1.is_garbage()) {
-    const bool transpose = mesh.a_transpose;
     for (uint32_t r = 0; r < c.rows1; ++r) {
       const int8_t* src = ctx_.sp.row(c.addr1.row() + r).data();
       if (transpose) {
@@ -142,7 +150,6 @@ void ExecuteController::functional_compute(const Pending& p, bool preloaded) {
       }
     }
   }
-  if (c_addr_.is_garbage()) return;
   // The mesh's product, out = a x active ([i][k] x [k][j]), for the output rows that are written. A direct
   // DIM x DIM x DIM loop (j innermost, vectorized) instead of the packed general GEMM: the sums are exact
   // either way (|sum| <= DIM * 2^14 fits int32).
