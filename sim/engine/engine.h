@@ -80,13 +80,6 @@ class Engine final : public DispatchView {
   template <Ctrl C, class Controller>
   void simulate_front(Controller& ctrl);
   void drain();                // simulates everything pending
-  // Completion cycle of command `seq` of controller `ctrl` (0 for none). Inline: hot in step().
-  uint64_t done_of(uint64_t seq, size_t ctrl) const {
-    if (seq == 0) return 0;
-    const uint64_t slot = seq & done_mask_;
-    if (done_tag_[slot] == ((seq << 2) | ctrl)) return done_ring_[slot];
-    return evicted_done_[ctrl];  // older than the ring
-  }
   // Latest completion of p's (simulated) producers. `expiry`: the last seq_ for which the value stays the same.
   // A producer's slot in the ring is reused only once a command dispatched at least ring-size later has been
   // simulated, so its completion stays readable while seq_ < seq + ring size; a producer already evicted reads
