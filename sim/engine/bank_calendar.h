@@ -11,38 +11,55 @@ namespace coda::engine {
 class PortCalendar {
  public:
   // Reserves `len` consecutive cycles starting at the earliest cycle >= t that overlaps no recorded interval.
+  // The new interval replaces the first recorded interval that ended earliest.
   uint64_t reserve(uint64_t t, uint64_t len) {
-    // One pass finds the interval to replace (the first that ended earliest) and whether [t, t+len) is free;
-    // only on a conflict do we search for the earliest gap. Each jump to a conflicting interval's end skips
-    // only infeasible starts, so the result is the earliest conflict-free start >= t.
-    size_t victim = 0;
-    bool conflict = false;
-    for (size_t i = 0; i < busy_.size(); ++i) {
-      const Interval& iv = busy_[i];
-      conflict |= (iv.end > t) & (iv.start < t + len);
-      if (iv.end < busy_[victim].end) victim = i;
-    }
     uint64_t s = t;
-    if (conflict) {
+    // No recorded interval ends after t (the common, in-order case): [t, t+len) is free. Otherwise search the
+    // earliest gap: each jump to a conflicting interval's end skips only infeasible starts, so the result is
+    // the earliest conflict-free start >= t (t itself if nothing overlaps).
+    if (t < max_end_) {
       for (bool moved = true; moved;) {
         moved = false;
-        for (const auto& iv : busy_) {
-          if (iv.end > s && iv.start < s + len) {
-            s = iv.end;
+        for (size_t i = 0; i < kIntervals; ++i) {
+          if (end_[i] > s && start_[i] < s + len) {
+            s = end_[i];
             moved = true;
           }
         }
       }
     }
-    busy_[victim] = {s, s + len};
+    // Replace the victim, the front of the order, and move it from the back of the order to its place; a
+    // new interval usually ends last, so it usually stays at the back.
+    const uint8_t v = order_[head_];
+    const uint64_t e = s + len;
+    start_[v] = s;
+    end_[v] = e;
+    head_ = (head_ + 1) % kIntervals;  // the old front's position is now the back, and holds v
+    if (e > max_end_) {
+      max_end_ = e;  // ends after every other interval: its place is the back
+      return s;
+    }
+    // The replaced interval ended earliest, so the latest end is unchanged by its removal unless all ends were
+    // equal, and then the others keep that end.
+    for (size_t k = kIntervals - 1; k > 0; --k) {
+      const size_t here = (head_ + k) % kIntervals, prev = (head_ + k - 1) % kIntervals;
+      const uint8_t a = order_[prev];
+      if (end_[a] < e || (end_[a] == e && a < v)) break;
+      order_[here] = a;
+      order_[prev] = v;
+    }
     return s;
   }
 
  private:
-  struct Interval {
-    uint64_t start, end;
-  };
-  std::array<Interval, 8> busy_{};
+  static constexpr size_t kIntervals = 8;
+  // Busy intervals [start_[i], end_[i]); initially empty ([0, 0)).
+  std::array<uint64_t, kIntervals> start_{}, end_{};
+  // The intervals ordered by (end, index), as a ring starting at head_: the front is the first interval
+  // with the earliest end, the one the next reservation replaces.
+  std::array<uint8_t, kIntervals> order_{0, 1, 2, 3, 4, 5, 6, 7};
+  size_t head_ = 0;
+  uint64_t max_end_ = 0;  // the latest end among the intervals
 };
 
 // A bank with one shared port (single-ported) or a read port and a write port (dual-ported).

@@ -2,6 +2,7 @@
 // the engine pulls from it. Nothing requires the whole stream to sit in memory.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "sim/isa/command.h"
@@ -14,7 +15,10 @@ namespace coda::engine {
 class DispatchView {
  public:
   virtual ~DispatchView() = default;
-  virtual uint64_t dispatch_time(isa::Opcode op) = 0;
+  // For each controller type k (0 load, 1 execute, 2 store) with need[k]: t[k] = the cycle a command of that
+  // type could enter now. Simulates pending commands until each needed type has an entry with a known free
+  // time (types in order), then reads all the times (simulating for one type can only make another's earlier).
+  virtual void dispatch_times(const std::array<bool, 3>& need, std::array<uint64_t, 3>& t) = 0;
 };
 
 class CommandSource {

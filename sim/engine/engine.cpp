@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "sim/engine/loop_unroller.h"
+
 namespace coda::engine {
 
 const char* unit_name(Unit u) {
@@ -40,7 +42,7 @@ Engine::Engine(const config::HwConfig& hw, EngineOptions options)
   const std::array<int64_t, 3> depth{hw_.queue.load, hw_.queue.execute, hw_.queue.store};
   uint64_t window = 0;
   for (size_t i = 0; i < 3; ++i) {
-    queues_[i].ring.resize(static_cast<size_t>(entries[i]) + 1);
+    queues_[i].init(static_cast<size_t>(entries[i]) + 1);
     inflight_[i].assign(static_cast<size_t>(std::max<int64_t>(1, depth[i])), 0);
     window += static_cast<uint64_t>(entries[i]);
   }
@@ -49,35 +51,6 @@ Engine::Engine(const config::HwConfig& hw, EngineOptions options)
   done_ring_.assign(std::max<size_t>(ring, 1 << 12), 0);
   done_tag_.assign(done_ring_.size(), 0);
   done_mask_ = done_ring_.size() - 1;
-}
-
-uint64_t Engine::done_of(uint64_t seq, size_t ctrl) const {
-  if (seq == 0) return 0;
-  const uint64_t slot = seq & done_mask_;
-  if (done_tag_[slot] == ((seq << 2) | ctrl)) return done_ring_[slot];
-  return evicted_done_[ctrl];  // older than the ring
-}
-
-uint64_t Engine::deps_done(const Pending& p) const {
-  uint64_t t = 0;
-  for (size_t c = 0; c < 3; ++c) t = std::max(t, done_of(p.dep[c], c));
-  return t;
-}
-
-bool Engine::ready(const Pending& p) const {
-  for (size_t c = 0; c < 3; ++c)
-    if (p.dep[c] > last_sim_seq_[c]) return false;
-  return true;
-}
-
-uint64_t Engine::dispatch_time(isa::Opcode op) {
-  const Ctrl type = controller_of(op);
-  uint64_t free_t = rs_.entry_free_time(type);
-  while (free_t == ReservationStation::kUnknown) {
-    step();
-    free_t = rs_.entry_free_time(type);
-  }
-  return std::max({dispatch_floor(), free_t});
 }
 
 uint64_t Engine::dispatch_floor() const {
@@ -96,6 +69,15 @@ uint64_t Engine::horizon() const {
   return h;
 }
 
+void Engine::dispatch_times(const std::array<bool, 3>& need, std::array<uint64_t, 3>& t) {
+  for (size_t k = 0; k < 3; ++k)
+    if (need[k])
+      while (rs_.entry_free_time(static_cast<Ctrl>(k)) == ReservationStation::kUnknown) step();
+  const uint64_t earliest = dispatch_floor();
+  for (size_t k = 0; k < 3; ++k)
+    if (need[k]) t[k] = std::max(earliest, rs_.entry_free_time(static_cast<Ctrl>(k)));
+}
+
 void Engine::dispatch(const isa::Command& cmd) {
   const Ctrl type = controller_of(cmd.opcode);
   const auto ti = static_cast<size_t>(type);
@@ -111,53 +93,69 @@ void Engine::dispatch(const isa::Command& cmd) {
     ctx_.counters.rs_full_cycles_by_type[ti] += free_t - t;
     t = free_t;
   }
-  Pending p;
+  // Built in place in the controller's queue (no copy of the Pending).
+  Pending& p = queues_[ti].push_slot();
   p.cmd = cmd;
   p.seq = ++seq_;
   p.dispatch = t;
-  rs_.occupy(type, p.seq);
+  p.dep = {};
+  p.c_addr = isa::LocalAddr::garbage();
+  p.c_rows = p.c_cols = 0;
+  rs_.occupy(type);
   rs_.track(p, type);
+  if (queues_[ti].size == 1) invalidate_candidate(ti);  // a new oldest command
   last_dispatch_ = t;
-  queues_[ti].push(p);
   ++ctx_.counters.commands;
   ++ctx_.counters.commands_by_opcode[static_cast<size_t>(cmd.opcode) & 15];
 }
 
 bool Engine::step() {
-  // Among the controllers' oldest commands whose producers are simulated, take the earliest to start.
-  int best = -1;
-  uint64_t best_t = ~0ull;
-  std::array<uint64_t, 3> dep_done{};
+  // Among the controllers' oldest commands whose producers are simulated, take the earliest to start (the
+  // lowest controller on a tie). A controller with nothing to simulate has the candidate ~0.
   const std::array<uint64_t, 3> free_at{load_.free_at(), execute_.free_at(), store_.free_at()};
   for (size_t c = 0; c < 3; ++c) {
-    if (queues_[c].size == 0) continue;
-    const Pending& p = queues_[c].front();
-    if (!ready(p)) continue;
-    dep_done[c] = deps_done(p);
-    const uint64_t t = std::max({p.dispatch + 1, free_at[c], dep_done[c], inflight_[c][inflight_pos_[c]]});
-    if (t < best_t) {
-      best_t = t;
-      best = static_cast<int>(c);
+    if (seq_ > cand_expiry_[c] && queues_[c].size != 0) {  // not cached (or expired)
+      const Pending& p = queues_[c].front();
+      if (ready(p)) {
+        const uint64_t dep = deps_done(p, cand_expiry_[c]);
+        uint64_t t = std::max(p.dispatch + 1, inflight_[c][inflight_pos_[c]]);
+        t = std::max(t, free_at[c]);
+        cand_t_[c] = std::max(t, dep);
+        cand_dep_[c] = dep;
+      }
     }
   }
-  if (best < 0) {
+  size_t best = 0;
+  uint64_t best_t = cand_t_[0];
+  best = cand_t_[1] < best_t ? 1 : best;
+  best_t = cand_t_[1] < best_t ? cand_t_[1] : best_t;
+  best = cand_t_[2] < best_t ? 2 : best;
+  best_t = cand_t_[2] < best_t ? cand_t_[2] : best_t;
+  if (best_t == ~0ull) {
     for (size_t c = 0; c < 3; ++c)
       if (queues_[c].size) throw std::logic_error("engine: pending commands with unsatisfiable dependencies");
     return false;
   }
-  const auto c = static_cast<size_t>(best);
-  Pending& p = queues_[c].front();
-  const uint64_t ready_t = std::max(p.dispatch + 1, inflight_[c][inflight_pos_[c]]);
-  const uint64_t dep_t = dep_done[c];
-  if (dep_t > ready_t) ctx_.counters.dep_wait_cycles[c] += dep_t - ready_t;
-  const uint64_t earliest = std::max(ready_t, dep_t);
-  Timing tm;
-  switch (static_cast<Ctrl>(c)) {
-    case Ctrl::Load: tm = load_.simulate(p, earliest); break;
-    case Ctrl::Execute: tm = execute_.simulate(p, earliest); break;
-    case Ctrl::Store: tm = store_.simulate(p, earliest); break;
+  switch (best) {
+    case 0: simulate_front<Ctrl::Load>(load_); break;
+    case 1: simulate_front<Ctrl::Execute>(execute_); break;
+    default: simulate_front<Ctrl::Store>(store_); break;
   }
-  inflight_[c][inflight_pos_[c]] = tm.end;
+  return true;
+}
+
+// Simulates the oldest command of controller C. A template, so that after the (data-dependent) choice in step()
+// every access below has a fixed address instead of one computed from the choice.
+template <Ctrl C, class Controller>
+void Engine::simulate_front(Controller& ctrl) {
+  constexpr auto c = static_cast<size_t>(C);
+  const uint64_t dep = cand_dep_[c];
+  Pending& p = queues_[c].front();
+  uint64_t& inflight = inflight_[c][inflight_pos_[c]];
+  const uint64_t ready_t = std::max(p.dispatch + 1, inflight);
+  if (dep > ready_t) ctx_.counters.dep_wait_cycles[c] += dep - ready_t;
+  const Timing tm = ctrl.simulate(p, std::max(ready_t, dep));
+  inflight = tm.end;
   if (++inflight_pos_[c] == inflight_[c].size()) inflight_pos_[c] = 0;
   const uint64_t slot = p.seq & done_mask_;
   if (done_tag_[slot]) {
@@ -168,11 +166,11 @@ bool Engine::step() {
   done_tag_[slot] = (p.seq << 2) | c;
   last_sim_seq_[c] = p.seq;
   total_ = std::max(total_, tm.end);
-  rs_.complete(static_cast<Ctrl>(c), p.seq, tm.end);
+  rs_.complete(C, tm.end);
   ctx_.record(p.cmd.op, static_cast<Unit>(c), tm.start, tm.end);
   if (observer_) observer_->on_command(p.cmd, p.seq, p.dispatch, tm.start, tm.end);
   queues_[c].pop();
-  return true;
+  invalidate_candidate(c);
 }
 
 void Engine::drain() {
@@ -195,23 +193,30 @@ void Engine::host_op(const isa::Command& cmd) {
   total_ = std::max(total_, end);
 }
 
+inline void Engine::handle(const isa::Command& cmd) {
+  switch (cmd.opcode) {
+    case isa::Opcode::Fence: {
+      drain();
+      barrier_ = std::max({barrier_, total_, last_dispatch_ + 1});
+      break;
+    }
+    case isa::Opcode::Flush: break;
+    case isa::Opcode::HostOp: host_op(cmd); break;
+    case isa::Opcode::LoopWs: throw std::logic_error("engine: LOOP_WS must be expanded by the loop unroller");
+    default: dispatch(cmd);
+  }
+}
+
 void Engine::run(CommandSource& source, size_t num_ops) {
   ctx_.ops.assign(num_ops, OpTiming{});
   source_ = &source;
   source.attach(this);
-  isa::Command cmd;
-  while (source.next(cmd)) {
-    switch (cmd.opcode) {
-      case isa::Opcode::Fence: {
-        drain();
-        barrier_ = std::max({barrier_, total_, last_dispatch_ + 1});
-        break;
-      }
-      case isa::Opcode::Flush: break;
-      case isa::Opcode::HostOp: host_op(cmd); break;
-      case isa::Opcode::LoopWs: throw std::logic_error("engine: LOOP_WS must be expanded by the loop unroller");
-      default: dispatch(cmd);
-    }
+  if (auto* unroller = dynamic_cast<LoopUnroller*>(&source)) {
+    // The usual source: commands read in place, without a virtual call or a copy per command.
+    while (const isa::Command* cmd = unroller->next_ptr()) handle(*cmd);
+  } else {
+    isa::Command cmd;
+    while (source.next(cmd)) handle(cmd);
   }
   source.attach(nullptr);
   source_ = nullptr;

@@ -56,9 +56,8 @@ class Engine final : public DispatchView {
   std::vector<uint8_t>& memory() { return ctx_.memory; }
   const config::HwConfig& hw() const { return hw_; }
   void set_observer(CommandObserver* o) { observer_ = o; }
-  // DispatchView: the cycle a command of this kind would enter the reservation station now (simulates
-  // pending commands until an entry of its type has a known free time).
-  uint64_t dispatch_time(isa::Opcode op) override;
+  // DispatchView: the cycles commands of the needed types would enter the reservation station now.
+  void dispatch_times(const std::array<bool, 3>& need, std::array<uint64_t, 3>& t) override;
 
   // For embedders that interleave the engine with other simulators (sim/tlm), callable while run() pulls
   // from the source: whether dispatched commands wait to be simulated; the earliest cycle at which any command
@@ -69,22 +68,69 @@ class Engine final : public DispatchView {
   bool advance() { return step(); }
 
  private:
+  // Dispatched, not yet simulated commands of one controller, oldest first. The capacity is a power of two
+  // at least the controller's reservation-station entries (which bound the occupancy).
   struct Queue {
     std::vector<Pending> ring;
-    size_t head = 0, size = 0;
+    size_t head = 0, size = 0, mask = 0;
+    void init(size_t min_capacity) {
+      size_t n = 1;
+      while (n < min_capacity) n <<= 1;
+      ring.assign(n, Pending{});
+      mask = n - 1;
+    }
     Pending& front() { return ring[head]; }
-    void push(const Pending& p) { ring[(head + size++) % ring.size()] = p; }
-    void pop() { head = (head + 1) % ring.size(); --size; }
+    Pending& push_slot() { return ring[(head + size++) & mask]; }  // the new newest element, to fill in
+    void pop() {
+      head = (head + 1) & mask;
+      --size;
+    }
   };
 
+  void handle(const isa::Command& cmd);
   void dispatch(const isa::Command& cmd);
   uint64_t dispatch_floor() const;  // no dispatch before this cycle (order, barriers, the command's arrival)
   bool step();                 // simulates one command; false if nothing is pending
+  template <Ctrl C, class Controller>
+  void simulate_front(Controller& ctrl);
   void drain();                // simulates everything pending
-  uint64_t done_of(uint64_t seq, size_t ctrl) const;
-  uint64_t deps_done(const Pending& p) const;
-  bool ready(const Pending& p) const;
+  // Latest completion of p's (simulated) producers. `expiry`: the last seq_ for which the value stays the same.
+  // A producer's slot in the ring is reused only once a command dispatched at least ring-size later has been
+  // simulated, so its completion stays readable while seq_ < seq + ring size; a producer already evicted reads
+  // evicted_done_, which may grow at any step (expiry 0: not cacheable).
+  uint64_t deps_done(const Pending& p, uint64_t& expiry) const {
+    uint64_t t = 0;
+    expiry = ~0ull;
+    for (size_t c = 0; c < 3; ++c) {
+      const uint64_t seq = p.dep[c];
+      if (seq == 0) continue;
+      const uint64_t slot = seq & done_mask_;
+      if (done_tag_[slot] == ((seq << 2) | c)) {
+        t = std::max(t, done_ring_[slot]);
+        expiry = std::min(expiry, seq + done_mask_);
+      } else {
+        t = std::max(t, evicted_done_[c]);
+        expiry = 0;
+      }
+    }
+    return t;
+  }
+  // Whether p's producers are all simulated.
+  bool ready(const Pending& p) const {
+    // Non-short-circuit: three compares are cheaper than the branches they would take.
+    return !((p.dep[0] > last_sim_seq_[0]) | (p.dep[1] > last_sim_seq_[1]) | (p.dep[2] > last_sim_seq_[2]));
+  }
   void host_op(const isa::Command& cmd);
+  // Per controller: the earliest start of its oldest command (cand_t_, ~0 if it has none that can be
+  // simulated) and the completion of that command's producers, cached once its producers are all simulated.
+  // The value then depends only on the controller's own state (its free cycle, its in-flight slot) and on the
+  // producers' completions, which stay the same while seq_ <= cand_expiry_. So the cache is valid while
+  // seq_ <= cand_expiry_, and invalidated (expiry 0; seq_ >= 1 while anything is pending) when the controller
+  // simulates a command or a command enters its empty queue.
+  void invalidate_candidate(size_t c) {
+    cand_t_[c] = ~0ull;
+    cand_expiry_[c] = 0;
+  }
 
   config::HwConfig hw_;
   EngineContext ctx_;
@@ -102,6 +148,7 @@ class Engine final : public DispatchView {
   uint64_t done_mask_ = 0;
   std::array<uint64_t, 3> evicted_done_{};
   std::array<uint64_t, 3> last_sim_seq_{};   // newest simulated seq per controller
+  std::array<uint64_t, 3> cand_t_{~0ull, ~0ull, ~0ull}, cand_dep_{}, cand_expiry_{};
   uint64_t seq_ = 0;
   uint64_t last_dispatch_ = 0;
   uint64_t barrier_ = 0;       // nothing dispatches before this (fences, host ops)

@@ -1,8 +1,11 @@
 #include "sim/engine/execute_controller.h"
 
 #include <algorithm>
+#include <cstring>
 
-#include "models/gemm.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace coda::engine {
 
@@ -50,13 +53,13 @@ Timing ExecuteController::preload(const Pending& p, uint64_t start) {
     // WS: the weights go to the shadow buffers; OS: the preloaded operand is modelled the same way.
     auto& w = mesh.shadow;
     std::fill(w.begin(), w.end(), int8_t{0});
+    const bool transpose = mesh.b_transpose;
     for (uint32_t r = 0; r < c.rows1; ++r) {
-      auto src = ctx_.sp.row(c.addr1.row() + r);
-      for (uint32_t j = 0; j < c.cols1; ++j) {
-        if (mesh.b_transpose)
-          w[j * dim + r] = src[j];  // stored [n][k]: row r is output column r
-        else
-          w[r * dim + j] = src[j];
+      const int8_t* src = ctx_.sp.row(c.addr1.row() + r).data();
+      if (transpose) {
+        for (uint32_t j = 0; j < c.cols1; ++j) w[j * dim + r] = src[j];  // stored [n][k]: row r is output column r
+      } else {
+        std::memcpy(w.data() + r * dim, src, c.cols1);
       }
     }
   }
@@ -117,34 +120,117 @@ void ExecuteController::functional_compute(const Pending& p, bool preloaded) {
   const isa::Command& c = p.cmd;
   Mesh& mesh = ctx_.mesh;
   const auto dim = static_cast<size_t>(ctx_.dim);
-  if (preloaded) std::swap(mesh.active, mesh.shadow);
-  // A block (rows1 x cols1), zero-padded to DIM columns; garbage = zeros.
-  static thread_local std::vector<int8_t> a;
-  static thread_local std::vector<int32_t> out;
-  a.assign(dim * dim, 0);
-  out.assign(dim * dim, 0);
+  if (preloaded) {
+    std::swap(mesh.active, mesh.shadow);
+    wt_valid_ = false;
+  }
+  if (c_addr_.is_garbage()) return;  // nothing is written
+  // A block (rows1 x cols1), zero-padded to DIM columns; garbage = zeros. (Zeroed only when not fully
+  // overwritten; the DIM = 16 product writes every output row that is read back.)
+  static thread_local std::vector<int8_t> a_buf;
+  static thread_local std::vector<int32_t> out_buf;
+  const bool transpose = mesh.a_transpose;
+  if (!c.addr1.is_garbage() && !transpose && c.rows1 == dim && c.cols1 == dim)
+    a_buf.resize(dim * dim);
+  else
+    a_buf.assign(dim * dim, 0);
+  if (dim == kDim16)
+    out_buf.resize(dim * dim);
+  else
+    out_buf.assign(dim * dim, 0);
+  int8_t* a = a_buf.data();  // (locals: the loops below then need no reloads)
+  int32_t* out = out_buf.data();
   if (!c.addr1.is_garbage()) {
     for (uint32_t r = 0; r < c.rows1; ++r) {
-      auto src = ctx_.sp.row(c.addr1.row() + r);
-      for (uint32_t j = 0; j < c.cols1; ++j) {
-        if (mesh.a_transpose)
-          a[j * dim + r] = src[j];
-        else
-          a[r * dim + j] = src[j];
+      const int8_t* src = ctx_.sp.row(c.addr1.row() + r).data();
+      if (transpose) {
+        for (uint32_t j = 0; j < c.cols1; ++j) a[j * dim + r] = src[j];
+      } else {
+        std::memcpy(a + r * dim, src, c.cols1);
       }
     }
   }
-  models::gemm_i8(int64_t(dim), int64_t(dim), int64_t(dim), a.data(), int64_t(dim), false, mesh.active.data(), int64_t(dim), false, out.data(), int64_t(dim));
-  if (c_addr_.is_garbage()) return;
-  for (uint32_t r = 0; r < c_rows_; ++r) {
-    if (c_addr_.is_acc()) {
-      auto dst = ctx_.acc.row(c_addr_.row() + r);
-      for (uint32_t j = 0; j < c_cols_; ++j) dst[j] = c_addr_.accumulate() ? dst[j] + out[r * dim + j] : out[r * dim + j];
-    } else {
-      auto dst = ctx_.sp.row(c_addr_.row() + r);
-      for (uint32_t j = 0; j < c_cols_; ++j) dst[j] = static_cast<int8_t>(std::clamp(out[r * dim + j], -128, 127));
+  // The mesh's product, out = a x active ([i][k] x [k][j]), for the output rows that are written. A direct
+  // DIM x DIM x DIM loop (j innermost, vectorized) instead of the packed general GEMM: the sums are exact
+  // either way (|sum| <= DIM * 2^14 fits int32).
+  const int8_t* w = mesh.active.data();
+  const size_t rows = std::min<size_t>(c_rows_, dim);
+  if (dim == kDim16) {
+    product16(a, rows, out);
+  } else {
+    for (size_t i = 0; i < rows; ++i) {
+      int32_t* o = out + i * dim;
+      const int8_t* ai = a + i * dim;
+      for (size_t k = 0; k < dim; ++k) {
+        const int32_t x = ai[k];
+        if (x == 0) continue;  // zero padding (and zero data) adds nothing
+        const int8_t* wk = w + k * dim;
+        for (size_t j = 0; j < dim; ++j) o[j] += x * int32_t(wk[j]);
+      }
     }
   }
+  const uint32_t cols = c_cols_;
+  const bool to_acc = c_addr_.is_acc(), accumulate = c_addr_.accumulate();
+  for (uint32_t r = 0; r < c_rows_; ++r) {
+    const int32_t* o = out + r * dim;
+    if (to_acc) {
+      int32_t* dst = ctx_.acc.row(c_addr_.row() + r).data();
+      if (accumulate) {
+        for (uint32_t j = 0; j < cols; ++j) dst[j] += o[j];
+      } else {
+        for (uint32_t j = 0; j < cols; ++j) dst[j] = o[j];
+      }
+    } else {
+      int8_t* dst = ctx_.sp.row(c_addr_.row() + r).data();
+      for (uint32_t j = 0; j < cols; ++j) dst[j] = static_cast<int8_t>(std::clamp(o[j], -128, 127));
+    }
+  }
+}
+
+// DIM = 16 (Gemmini's mesh): out[i][j] = sum_k a[i][k] * w[k][j] as dot products of 16 int16 pairs over k, with
+// the active weights transposed once per flip ([j][k]). With SSE2 each dot product is two pmaddwd (int16 pairs
+// multiplied and added into int32 lanes) and four outputs are reduced together. Exact: |a * w| <= 2^14, so every
+// partial sum fits int32, and integer addition in any order gives the same sums.
+void ExecuteController::product16(const int8_t* a, size_t rows, int32_t* out) {
+  if (!wt_valid_) {
+    const int8_t* w = ctx_.mesh.active.data();
+    for (size_t k = 0; k < kDim16; ++k)
+      for (size_t j = 0; j < kDim16; ++j) wt_[j * kDim16 + k] = w[k * kDim16 + j];
+    wt_valid_ = true;
+  }
+#if defined(__SSE2__)
+  const auto* wt = reinterpret_cast<const __m128i*>(wt_.data());  // [j][2]: k 0..7 and 8..15
+  for (size_t i = 0; i < rows; ++i) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i * kDim16));
+    const __m128i lo = _mm_srai_epi16(_mm_unpacklo_epi8(x, x), 8);  // a[i][0..7] as int16
+    const __m128i hi = _mm_srai_epi16(_mm_unpackhi_epi8(x, x), 8);  // a[i][8..15]
+    int32_t* o = out + i * kDim16;
+    for (size_t j = 0; j < kDim16; j += 4) {
+      const auto dot = [&](size_t jj) {  // four int32 partial sums of column jj
+        return _mm_add_epi32(_mm_madd_epi16(lo, _mm_loadu_si128(wt + 2 * jj)),
+                             _mm_madd_epi16(hi, _mm_loadu_si128(wt + 2 * jj + 1)));
+      };
+      const __m128i s0 = dot(j), s1 = dot(j + 1), s2 = dot(j + 2), s3 = dot(j + 3);
+      // Horizontal sums of s0..s3 into one vector [sum s0, sum s1, sum s2, sum s3].
+      const __m128i u0 = _mm_add_epi32(_mm_unpacklo_epi32(s0, s1), _mm_unpackhi_epi32(s0, s1));
+      const __m128i u1 = _mm_add_epi32(_mm_unpacklo_epi32(s2, s3), _mm_unpackhi_epi32(s2, s3));
+      const __m128i r = _mm_add_epi32(_mm_unpacklo_epi64(u0, u1), _mm_unpackhi_epi64(u0, u1));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o + j), r);
+    }
+  }
+#else
+  std::array<int16_t, kDim16> ai;
+  for (size_t i = 0; i < rows; ++i) {
+    for (size_t k = 0; k < kDim16; ++k) ai[k] = a[i * kDim16 + k];
+    int32_t* o = out + i * kDim16;
+    for (size_t j = 0; j < kDim16; ++j) {
+      const int16_t* wj = wt_.data() + j * kDim16;
+      int32_t sum = 0;
+      for (size_t k = 0; k < kDim16; ++k) sum += int32_t(ai[k]) * int32_t(wj[k]);
+      o[j] = sum;
+    }
+  }
+#endif
 }
 
 }  // namespace coda::engine

@@ -2,6 +2,10 @@
 // (timing rules in mesh.h). Outputs are written (or accumulated) into the accumulator.
 #pragma once
 
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
 #include "sim/engine/engine_context.h"
 
 namespace coda::engine {
@@ -16,12 +20,17 @@ class ExecuteController {
   Timing preload(const Pending& p, uint64_t start);
   Timing compute(const Pending& p, uint64_t start);
   void functional_compute(const Pending& p, bool preloaded);
+  static constexpr size_t kDim16 = 16;
+  void product16(const int8_t* a, size_t rows, int32_t* out);
 
   EngineContext& ctx_;
   uint64_t free_ = 0;
   // Output operand of the next compute (set by the preload).
   isa::LocalAddr c_addr_ = isa::LocalAddr::garbage();
   uint16_t c_rows_ = 0, c_cols_ = 0;
+  // Functional, DIM = 16: the active weights transposed ([j][k]) as int16, valid until the next flip.
+  std::array<int16_t, kDim16 * kDim16> wt_{};
+  bool wt_valid_ = false;
 };
 
 }  // namespace coda::engine

@@ -14,10 +14,10 @@ LoopUnroller::LoopUnroller(const config::HwConfig& hw, CommandSource& inner)
       dim_(hw.dim()),
       block_len_(static_cast<uint32_t>(std::max<int64_t>(1, hw.dma.max_request_bytes / hw.sp_row_bytes()))) {}
 
-uint64_t LoopUnroller::retired() const {
+void LoopUnroller::update_retired() {
   uint64_t r = pos_[0].loop;
   for (const Pos& p : pos_) r = std::min(r, p.loop);
-  return r;
+  retired_ = r;
 }
 
 bool LoopUnroller::has_work(Unit u, const Loop& l) const {
@@ -50,14 +50,16 @@ void LoopUnroller::accept() {
     skip_idle();
     fetch();
   }
-  skip_idle();
+  if (idle_dirty_) skip_idle();
 }
 
 void LoopUnroller::skip_idle() {
+  idle_dirty_ = false;
   for (size_t u = 0; u < kUnits; ++u) {
     Pos& p = pos_[u];
     while (p.loop < accepted_ && !has_work(Unit(u), loops_[p.loop % kConcurrentLoops])) p = Pos{p.loop + 1};
   }
+  update_retired();
 }
 
 // ldA has sent the A block (i, k) of `loop` (Gemmini's lda_ahead: its iterator is past it in k-group, i order).
@@ -97,8 +99,43 @@ uint32_t LoopUnroller::span(uint32_t first, uint32_t n, uint32_t count, uint16_t
   return cols;
 }
 
-bool LoopUnroller::head(Unit u, Command& c) {
+// Whether a sub-unit has a command to send now. A load or store sub-unit whose stream is already configured
+// as its loop needs skips its config command (the hardware compares the settings).
+inline bool LoopUnroller::can_send_ld(Unit u) {
   Pos& p = pos_[u];
+  if (!p.cfg) {
+    const isa::LoopWsArgs& a = loop_of(u).a;
+    const uint8_t stream = u == kLdA ? 0 : u == kLdB ? 1 : 2;
+    const uint32_t stride = u == kLdA ? a.a_stride : u == kLdB ? a.b_stride : a.d_stride;
+    const LdConfig& last = ld_cfg_[stream];
+    if (!last.valid || last.stride != stride) return true;  // its config command
+    p.cfg = true;
+  }
+  return true;
+}
+
+inline bool LoopUnroller::can_send_ex() const {
+  const Pos& p = pos_[kEx];
+  return a_sent(p.loop, p.k, p.i) && b_sent(p.loop, p.k, p.j) && pos_[kLdD].loop > p.loop;
+}
+
+inline bool LoopUnroller::can_send_st() {
+  Pos& p = pos_[kStC];
+  if (!p.cfg) {
+    const isa::LoopWsArgs& a = loop_of(kStC).a;
+    const StConfig& last = st_cfg_;
+    if (!last.valid || last.stride != a.c_stride || last.act != a.act || last.mult != a.scale_mult ||
+        last.shift != a.scale_shift)
+      return true;  // its config command
+    p.cfg = true;
+  }
+  return ex_sent(p.loop, p.j, p.i);
+}
+
+// The command the sub-unit sends (its can_send_* was true): its config while p.cfg is unset, else its next
+// mvin / preload / compute / mvout.
+void LoopUnroller::build(Unit u, Command& c) const {
+  const Pos& p = pos_[u];
   const Loop& l = loop_of(u);
   const isa::LoopWsArgs& a = l.a;
   const auto dim = uint32_t(dim_);
@@ -111,14 +148,10 @@ bool LoopUnroller::head(Unit u, Command& c) {
       const uint8_t stream = u == kLdA ? 0 : u == kLdB ? 1 : 2;
       const uint32_t stride = u == kLdA ? a.a_stride : u == kLdB ? a.b_stride : a.d_stride;
       if (!p.cfg) {
-        const LdConfig& last = ld_cfg_[stream];
-        if (!last.valid || last.stride != stride) {
-          c.opcode = Opcode::ConfigLd;
-          c.stream = stream;
-          c.stride = stride;
-          return true;
-        }
-        p.cfg = true;
+        c.opcode = Opcode::ConfigLd;
+        c.stream = stream;
+        c.stride = stride;
+        return;
       }
       if (u == kLdA) {
         c.opcode = Opcode::Mvin;
@@ -151,10 +184,9 @@ bool LoopUnroller::head(Unit u, Command& c) {
         c.rows1 = uint16_t(bsize(p.i, a.i_blocks, a.pad_i));
         c.cols1 = uint16_t(bsize(p.j, a.j_blocks, a.pad_j));
       }
-      return true;
+      return;
     }
     case kEx: {
-      if (!a_sent(p.loop, p.k, p.i) || !b_sent(p.loop, p.k, p.j) || pos_[kLdD].loop <= p.loop) return false;
       const uint32_t kb = bsize(p.k, a.k_blocks, a.pad_k);
       const uint32_t jb = bsize(p.j, a.j_blocks, a.pad_j);
       const uint32_t ib = bsize(p.i, a.i_blocks, a.pad_i);
@@ -180,32 +212,26 @@ bool LoopUnroller::head(Unit u, Command& c) {
         c.rows2 = uint16_t(ib);
         c.cols2 = uint16_t(jb);
       }
-      return true;
+      return;
     }
     case kStC: {
       if (!p.cfg) {
-        const StConfig& last = st_cfg_;
-        if (!last.valid || last.stride != a.c_stride || last.act != a.act || last.mult != a.scale_mult ||
-            last.shift != a.scale_shift) {
-          c.opcode = Opcode::ConfigSt;
-          c.stride = a.c_stride;
-          c.act = a.act;
-          c.scale_mult = a.scale_mult;
-          c.scale_shift = a.scale_shift;
-          return true;
-        }
-        p.cfg = true;
+        c.opcode = Opcode::ConfigSt;
+        c.stride = a.c_stride;
+        c.act = a.act;
+        c.scale_mult = a.scale_mult;
+        c.scale_shift = a.scale_shift;
+        return;
       }
-      if (!ex_sent(p.loop, p.j, p.i)) return false;
       const uint32_t elem = a.c_full ? 4 : 1;
       c.opcode = Opcode::Mvout;
       c.dram_addr = a.c_addr + uint64_t(p.i) * dim * a.c_stride + uint64_t(p.j) * dim * elem;
       c.addr1 = LocalAddr::acc(a.acc_row + (p.i * a.j_blocks + p.j) * dim, false, a.c_full);
       c.rows1 = uint16_t(bsize(p.i, a.i_blocks, a.pad_i));
       c.cols1 = uint16_t(bsize(p.j, a.j_blocks, a.pad_j));
-      return true;
+      return;
     }
-    default: return false;
+    default: return;
   }
 }
 
@@ -268,53 +294,50 @@ void LoopUnroller::advance(Unit u) {
   }
   if (done) {
     p = Pos{p.loop + 1};
+    idle_dirty_ = true;
+    update_retired();
     accept();  // a loop slot may have freed; also skips loops this sub-unit has nothing to do in
   }
 }
 
-bool LoopUnroller::next(Command& cmd) {
+const Command* LoopUnroller::next_ptr() {
   accept();
   if (retired() == accepted_) {
     // No loop held: other commands pass straight through (a held LOOP_WS would have been accepted).
-    if (!has_held_) return false;
-    cmd = held_;
+    if (!has_held_) return nullptr;
     arrival_ = held_arrival_;
     has_held_ = false;
     // A config from outside the loops (e.g. a normalizer pass's load stride or mvout activation) changes the
     // controllers' state: the next loop must send its own again.
-    if (cmd.opcode == Opcode::ConfigLd) ld_cfg_[cmd.stream % 3].valid = false;
-    if (cmd.opcode == Opcode::ConfigSt) st_cfg_.valid = false;
-    return true;
+    if (held_.opcode == Opcode::ConfigLd) ld_cfg_[held_.stream % 3].valid = false;
+    if (held_.opcode == Opcode::ConfigSt) st_cfg_.valid = false;
+    return &held_;  // not overwritten before the next call
   }
-  // The sub-units' offers in priority order: stC, ex, ldD, then the ldA/ldB arbiter's choice.
-  std::array<Command, 4> offer;
+  // The sub-units that can send, in priority order: stC, ex, ldD, then the ldA/ldB arbiter's choice.
   std::array<Unit, 4> who{};
   size_t n = 0;
-  for (Unit u : {kStC, kEx, kLdD, load_arbiter()}) {
-    if (active(u) && head(u, offer[n])) who[n++] = u;
-  }
+  const Unit ld = load_arbiter();
+  if (active(kStC) && can_send_st()) who[n++] = kStC;
+  if (active(kEx) && can_send_ex()) who[n++] = kEx;
+  if (active(kLdD) && can_send_ld(kLdD)) who[n++] = kLdD;
+  if (active(ld) && can_send_ld(ld)) who[n++] = ld;
   if (n == 0) throw std::logic_error("loop unroller: no sub-unit can send a command");
   size_t pick = 0;
   if (view_ && n > 1) {
-    // The first offer (in priority order) that can enter the reservation station earliest. The sub-units' types
-    // are fixed (stC: store, ex: execute, the rest: load), so each type is looked up once. Looking up a type
-    // whose entries are all pending simulates commands, which can only make the other types' times earlier,
-    // so the times are read again once all are known.
-    const auto type = [](Unit u) { return u == kStC ? 2 : u == kEx ? 1 : 0; };
-    std::array<const Command*, 3> of_type{};
-    for (size_t i = 0; i < n; ++i)
-      if (!of_type[size_t(type(who[i]))]) of_type[size_t(type(who[i]))] = &offer[i];
+    // The first sub-unit (in priority order) whose command can enter the reservation station earliest. The
+    // sub-units' controller types are fixed (stC: store, ex: execute, the rest: load).
+    const auto type = [](Unit u) -> size_t { return u == kStC ? 2 : u == kEx ? 1 : 0; };
+    std::array<bool, 3> need{};
+    for (size_t i = 0; i < n; ++i) need[type(who[i])] = true;
     std::array<uint64_t, 3> t{};
-    for (int pass = 0; pass < 2; ++pass)
-      for (size_t k = 0; k < 3; ++k)
-        if (of_type[k]) t[k] = view_->dispatch_time(of_type[k]->opcode);
+    view_->dispatch_times(need, t);
     for (size_t i = 1; i < n; ++i)
-      if (t[size_t(type(who[i]))] < t[size_t(type(who[pick]))]) pick = i;
+      if (t[type(who[i])] < t[type(who[pick])]) pick = i;
   }
-  cmd = offer[pick];
   arrival_ = loop_of(who[pick]).arrival;
+  build(who[pick], out_);
   advance(who[pick]);
-  return true;
+  return &out_;
 }
 
 }  // namespace coda::engine

@@ -31,7 +31,15 @@ namespace coda::engine {
 class LoopUnroller final : public CommandSource {
  public:
   LoopUnroller(const config::HwConfig& hw, CommandSource& inner);
-  bool next(isa::Command& cmd) override;
+  bool next(isa::Command& cmd) override {
+    const isa::Command* c = next_ptr();
+    if (!c) return false;
+    cmd = *c;
+    return true;
+  }
+  // The next command in place (valid until the next call), or null at the end of the stream. The engine calls
+  // this once per command, through the final class (no virtual call, no copy).
+  const isa::Command* next_ptr();
   const isa::LoopWsArgs& loop_args(uint32_t index) const override { return inner_.loop_args(index); }
   void attach(DispatchView* view) override { view_ = view; }
   // The arrival of the LOOP_WS (or passed-through command) that the command last produced comes from.
@@ -68,12 +76,17 @@ class LoopUnroller final : public CommandSource {
 
   const Loop& loop_of(Unit u) const { return loops_[pos_[u].loop % kConcurrentLoops]; }
   bool active(Unit u) const { return pos_[u].loop < accepted_; }
-  uint64_t retired() const;                      // loops every sub-unit is done with
+  uint64_t retired() const { return retired_; }  // loops every sub-unit is done with
+  void update_retired();                         // after a sub-unit moved to another loop
   bool has_work(Unit u, const Loop& l) const;
   void fetch();                                  // reads the next inner command if none is held
   void accept();                                 // takes held LOOP_WS commands while a loop slot is free
   void skip_idle();                              // moves sub-units past loops they have nothing to do in
-  bool head(Unit u, isa::Command& c);            // the sub-unit's next command; false if it must wait
+  // Whether the sub-unit has a command now (settles whether it is its loop's config command).
+  bool can_send_ld(Unit u);                      // ldA, ldB, ldD
+  bool can_send_ex() const;
+  bool can_send_st();
+  void build(Unit u, isa::Command& c) const;     // that command
   void advance(Unit u);                          // the arbiter granted the sub-unit's command
   Unit load_arbiter() const;                     // ldA or ldB
   bool a_sent(uint64_t loop, uint32_t k, uint32_t i) const;
@@ -97,6 +110,9 @@ class LoopUnroller final : public CommandSource {
   uint64_t held_arrival_ = 0;
   uint64_t arrival_ = 0;
   bool inner_done_ = false;
+  uint64_t retired_ = 0;          // min over the sub-units' loops (cached: they move once per loop)
+  bool idle_dirty_ = true;        // a loop was accepted or a sub-unit moved on since the last skip_idle()
+  isa::Command out_;              // the command next_ptr() returned last
   std::array<LdConfig, 3> ld_cfg_{};
   StConfig st_cfg_;
 };

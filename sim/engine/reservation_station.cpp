@@ -5,68 +5,38 @@
 
 namespace coda::engine {
 
-Ctrl controller_of(isa::Opcode op) {
-  switch (op) {
-    case isa::Opcode::ConfigLd:
-    case isa::Opcode::Mvin:
-    case isa::Opcode::Mvin2:
-    case isa::Opcode::Mvin3: return Ctrl::Load;
-    case isa::Opcode::ConfigSt:
-    case isa::Opcode::ConfigNorm:
-    case isa::Opcode::Mvout: return Ctrl::Store;
-    default: return Ctrl::Execute;
-  }
-}
-
 ReservationStation::ReservationStation(const config::HwConfig& hw)
     : dim_shift_(static_cast<uint32_t>(std::countr_zero(static_cast<uint64_t>(hw.dim())))) {
-  entries_[0].resize(static_cast<size_t>(hw.reservation_station.load_entries));
-  entries_[1].resize(static_cast<size_t>(hw.reservation_station.execute_entries));
-  entries_[2].resize(static_cast<size_t>(hw.reservation_station.store_entries));
+  const std::array<int64_t, 3> entries{hw.reservation_station.load_entries, hw.reservation_station.execute_entries,
+                                       hw.reservation_station.store_entries};
+  for (size_t t = 0; t < 3; ++t) {
+    auto& f = free_[t];
+    const auto n = static_cast<size_t>(std::max<int64_t>(0, entries[t]));
+    f.buf.assign(32 * n + 4, 0);  // room to append; compacted when full
+    f.head = 0;
+    f.tail = n;  // every entry is free at cycle 0
+  }
   const size_t sp_blocks = static_cast<size_t>(hw.sp_rows() / hw.dim()) + 1;
   const size_t acc_blocks = static_cast<size_t>(hw.acc_rows() / hw.dim()) + 1;
   sp_writer_.assign(sp_blocks, 0);
   sp_reader_.assign(sp_blocks, 0);
   acc_writer_.assign(acc_blocks, 0);
   acc_reader_.assign(acc_blocks, 0);
-  for (size_t i = 0; i < 3; ++i) refresh_min(i);
 }
 
-void ReservationStation::refresh_min(size_t type) {
-  const auto& v = entries_[type];
-  uint64_t best = kUnknown;
-  size_t idx = 0;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (v[i].done < best) {
-      best = v[i].done;
-      idx = i;
-    }
+void ReservationStation::insert(FreeTimes& f, uint64_t end) {
+  if (f.tail == f.buf.size()) {  // out of room at the back: move the live range to the front
+    std::copy(f.buf.begin() + std::ptrdiff_t(f.head), f.buf.begin() + std::ptrdiff_t(f.tail), f.buf.begin());
+    f.tail -= f.head;
+    f.head = 0;
   }
-  min_done_[type] = best;
-  min_idx_[type] = idx;
-}
-
-void ReservationStation::occupy(Ctrl type, uint64_t seq) {
-  const auto t = size_t(type);
-  entries_[t][min_idx_[t]] = Entry{seq, kUnknown};  // the first entry with the smallest `done`
-  refresh_min(t);
-}
-
-void ReservationStation::complete(Ctrl type, uint64_t seq, uint64_t end) {
-  const auto t = size_t(type);
-  auto& v = entries_[t];
-  for (size_t i = 0; i < v.size(); ++i) {
-    Entry& e = v[i];
-    if (e.seq == seq && e.done == kUnknown) {
-      e.done = end;
-      // Keep the cached minimum: the first entry holding the smallest `done`.
-      if (end < min_done_[t] || (end == min_done_[t] && i < min_idx_[t])) {
-        min_done_[t] = end;
-        min_idx_[t] = i;
-      }
-      return;
-    }
+  // Insertion from the back: completions arrive nearly in order, so few elements move.
+  size_t i = f.tail++;
+  while (i > f.head && f.buf[i - 1] > end) {
+    f.buf[i] = f.buf[i - 1];
+    --i;
   }
+  f.buf[i] = end;
 }
 
 namespace {
@@ -78,7 +48,7 @@ inline void depend(Pending& p, Ctrl self, uint64_t packed) {
 }
 }  // namespace
 
-void ReservationStation::reads(Pending& p, Ctrl type, std::vector<uint64_t>& writer, std::vector<uint64_t>& reader,
+inline void ReservationStation::reads(Pending& p, Ctrl type, std::vector<uint64_t>& writer, std::vector<uint64_t>& reader,
                                uint32_t row, uint32_t rows) {
   if (rows == 0) return;
   const size_t first = row >> dim_shift_, last = std::min<size_t>((row + rows - 1) >> dim_shift_, writer.size() - 1);
@@ -89,7 +59,7 @@ void ReservationStation::reads(Pending& p, Ctrl type, std::vector<uint64_t>& wri
   }
 }
 
-void ReservationStation::writes(Pending& p, Ctrl type, std::vector<uint64_t>& writer, std::vector<uint64_t>& reader,
+inline void ReservationStation::writes(Pending& p, Ctrl type, std::vector<uint64_t>& writer, std::vector<uint64_t>& reader,
                                 uint32_t row, uint32_t rows) {
   if (rows == 0) return;
   const size_t first = row >> dim_shift_, last = std::min<size_t>((row + rows - 1) >> dim_shift_, writer.size() - 1);
@@ -105,7 +75,7 @@ void ReservationStation::writes(Pending& p, Ctrl type, std::vector<uint64_t>& wr
 void ReservationStation::track(Pending& p, Ctrl type) {
   const isa::Command& c = p.cmd;
   const uint32_t dim = 1u << dim_shift_;
-  auto touch = [&](isa::LocalAddr a, uint32_t rows, bool write) {
+  auto touch = [&](isa::LocalAddr a, uint32_t rows, bool write) __attribute__((always_inline)) {
     if (a.is_garbage() || rows == 0) return;
     if (a.is_acc()) {
       if (write) {

@@ -14,7 +14,18 @@
 namespace coda::engine {
 
 enum class Ctrl : uint8_t { Load = 0, Execute = 1, Store = 2 };
-Ctrl controller_of(isa::Opcode op);
+inline Ctrl controller_of(isa::Opcode op) {
+  switch (op) {
+    case isa::Opcode::ConfigLd:
+    case isa::Opcode::Mvin:
+    case isa::Opcode::Mvin2:
+    case isa::Opcode::Mvin3: return Ctrl::Load;
+    case isa::Opcode::ConfigSt:
+    case isa::Opcode::ConfigNorm:
+    case isa::Opcode::Mvout: return Ctrl::Store;
+    default: return Ctrl::Execute;
+  }
+}
 
 class ReservationStation {
  public:
@@ -22,32 +33,40 @@ class ReservationStation {
   explicit ReservationStation(const config::HwConfig& hw);
 
   // Earliest cycle an entry of `type` frees, or kUnknown if every entry holds an unsimulated command.
-  uint64_t entry_free_time(Ctrl type) const { return min_done_[size_t(type)]; }
-  // Takes the entry that frees first for a command with sequence number `seq`.
-  void occupy(Ctrl type, uint64_t seq);
-  // Records the completion of command `seq` of `type`.
-  void complete(Ctrl type, uint64_t seq, uint64_t end);
+  uint64_t entry_free_time(Ctrl type) const {
+    const auto& f = free_[size_t(type)];
+    return f.head < f.tail ? f.buf[f.head] : kUnknown;
+  }
+  // Takes the entry that frees first (entry_free_time() must be known).
+  void occupy(Ctrl type) { ++free_[size_t(type)].head; }
+  // Records that a command of `type` completes at `end`: its entry frees then.
+  void complete(Ctrl type, uint64_t end) {
+    auto& f = free_[size_t(type)];
+    if (f.tail < f.buf.size() && (f.tail == f.head || f.buf[f.tail - 1] <= end))
+      f.buf[f.tail++] = end;  // the common case: the latest completion so far
+    else
+      insert(f, end);
+  }
 
   // Computes dependencies of `p` (fills p.dep) and updates the block tables.
   void track(Pending& p, Ctrl type);
 
  private:
-  struct Entry {
-    uint64_t seq = 0;
-    uint64_t done = 0;  // kUnknown while the command is not simulated
-  };
   void reads(Pending& p, Ctrl type, std::vector<uint64_t>& writer, std::vector<uint64_t>& reader, uint32_t row,
              uint32_t rows);
   void writes(Pending& p, Ctrl type, std::vector<uint64_t>& writer, std::vector<uint64_t>& reader, uint32_t row,
               uint32_t rows);
 
-  void refresh_min(size_t type);
-
-  std::array<std::vector<Entry>, 3> entries_;
-  // Per type: the smallest `done` of its entries (kUnknown if all are unsimulated) and the first entry
-  // holding it. Kept up to date by occupy() and complete() so that entry_free_time() is O(1).
-  std::array<uint64_t, 3> min_done_{};
-  std::array<size_t, 3> min_idx_{};
+  // Per type, the completion cycles of the entries whose commands are simulated, ascending, in
+  // buf[head, tail). An entry's identity never matters: dispatch asks only for the earliest completion and
+  // takes that entry (a tie between equal cycles is immaterial), and an entry whose command is not yet
+  // simulated is simply absent. So occupy() drops the front and complete() inserts in order.
+  struct FreeTimes {
+    std::vector<uint64_t> buf;
+    size_t head = 0, tail = 0;
+  };
+  static void insert(FreeTimes& f, uint64_t end);
+  std::array<FreeTimes, 3> free_;
   uint32_t dim_shift_;
   // Per DIM-row block: newest writer and newest reader, packed as seq << 2 | controller.
   std::vector<uint64_t> sp_writer_, sp_reader_, acc_writer_, acc_reader_;

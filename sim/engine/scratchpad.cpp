@@ -20,22 +20,6 @@ BankedSram::BankedSram(int64_t rows, int64_t banks, bool dual_ported, std::vecto
   writes_.assign(static_cast<size_t>(banks_), 0);
 }
 
-uint64_t BankedSram::read(uint32_t row, uint64_t t, uint64_t nrows, uint64_t cycles) {
-  const auto b = static_cast<size_t>(bank_of(row));
-  reads_[b] += nrows;
-  const uint64_t s = ports_[b].read(t, cycles);
-  conflict_cycles_ += s - t;
-  return s;
-}
-
-uint64_t BankedSram::write(uint32_t row, uint64_t t, uint64_t nrows, uint64_t cycles) {
-  const auto b = static_cast<size_t>(bank_of(row));
-  writes_[b] += nrows;
-  const uint64_t s = ports_[b].write(t, cycles);
-  conflict_cycles_ += s - t;
-  return s;
-}
-
 Scratchpad::Scratchpad(const config::HwConfig& hw, Counters& counters, bool functional)
     : dim_(hw.dim()),
       rows_(hw.sp_rows()),
@@ -57,13 +41,6 @@ AccumulatorMem::AccumulatorMem(const config::HwConfig& hw, Counters& counters, b
              counters.acc_bank_conflict_cycles),
       counters_(counters) {
   if (functional) data_.assign(size_t(rows_) * size_t(dim_), 0);
-}
-
-uint64_t AccumulatorMem::reserve_write(uint32_t row, uint64_t t, uint64_t nrows, bool accumulate) {
-  if (!accumulate) return banks_.write(row, t, nrows, nrows);
-  // Read-modify-write: dual-ported banks overlap the read and the write; single-ported ones take both.
-  counters_.acc_reads[static_cast<size_t>(banks_.bank_of(row))] += nrows;
-  return banks_.write(row, t, nrows, dual_ ? nrows : 2 * nrows);
 }
 
 }  // namespace coda::engine

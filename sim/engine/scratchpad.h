@@ -24,8 +24,21 @@ class BankedSram {
     return (row / bank_rows_) % banks_;
   }
   // Port reservations of `cycles` port cycles for `nrows` rows: the cycle the access actually starts.
-  uint64_t read(uint32_t row, uint64_t t, uint64_t nrows, uint64_t cycles);
-  uint64_t write(uint32_t row, uint64_t t, uint64_t nrows, uint64_t cycles);
+  // (Inline: called per row or per command on the engine's hot path.)
+  uint64_t read(uint32_t row, uint64_t t, uint64_t nrows, uint64_t cycles) {
+    const auto b = static_cast<size_t>(bank_of(row));
+    reads_[b] += nrows;
+    const uint64_t s = ports_[b].read(t, cycles);
+    conflict_cycles_ += s - t;
+    return s;
+  }
+  uint64_t write(uint32_t row, uint64_t t, uint64_t nrows, uint64_t cycles) {
+    const auto b = static_cast<size_t>(bank_of(row));
+    writes_[b] += nrows;
+    const uint64_t s = ports_[b].write(t, cycles);
+    conflict_cycles_ += s - t;
+    return s;
+  }
 
  private:
   int64_t banks_, bank_rows_;
@@ -72,7 +85,12 @@ class AccumulatorMem {
   bool dual_ported() const { return dual_; }
   uint64_t reserve_read(uint32_t row, uint64_t t, uint64_t nrows) { return banks_.read(row, t, nrows, nrows); }
   // An accumulating write is a read-modify-write: on a single-ported bank it needs both accesses.
-  uint64_t reserve_write(uint32_t row, uint64_t t, uint64_t nrows, bool accumulate);
+  uint64_t reserve_write(uint32_t row, uint64_t t, uint64_t nrows, bool accumulate) {
+    if (!accumulate) return banks_.write(row, t, nrows, nrows);
+    // Read-modify-write: dual-ported banks overlap the read and the write; single-ported ones take both.
+    counters_.acc_reads[static_cast<size_t>(banks_.bank_of(row))] += nrows;
+    return banks_.write(row, t, nrows, dual_ ? nrows : 2 * nrows);
+  }
 
   std::span<int32_t> row(uint32_t r) { return {data_.data() + size_t(r) * dim_, size_t(dim_)}; }
 

@@ -87,28 +87,30 @@ struct LoopWsArgs {
 };
 
 // One command. `op` indexes the op graph (for attribution); 0xFFFFFFFF for none.
+// Fields are ordered to avoid padding (56 bytes): the engine copies commands on its hot path.
 struct Command {
   Opcode opcode = Opcode::Fence;
-  uint32_t op = 0xFFFFFFFFu;
-  uint64_t dram_addr = 0;   // mvin/mvout
-  LocalAddr addr1;          // mvin/mvout local; preload B; compute A
-  LocalAddr addr2;          // preload C; compute D
-  uint16_t rows1 = 0, cols1 = 0;
-  uint16_t rows2 = 0, cols2 = 0;  // preload/compute: C or D shape; mvout with softmax: valid (unmasked) columns
-  uint32_t stride = 0;      // config_ld/st: DRAM stride in bytes
   uint8_t stream = 0;       // config_ld: which load stream (0..2); mvout with a norm command: statistic slot
   bool int8_in = false;     // config_ld: the stream's DRAM rows are int8 even when they go to the accumulator
                             // (widened by the mvin scale, scale_mult / 2^scale_shift, e.g. a residual operand)
   Dataflow dataflow = Dataflow::WS;
   Activation act = Activation::None;
   bool a_transpose = false, b_transpose = false;
-  // config_ld: mvin scale; config_st: output scale as a dyadic number m / 2^shift (round to nearest, saturate to int8), the
-  // accumulator's requantization on mvout. m = 1, shift = 0 is the identity.
-  int32_t scale_mult = 1;
-  uint8_t scale_shift = 0;
-  uint64_t host_cycles = 0; // HostOp: cycles the host core spends
+  uint8_t scale_shift = 0;  // see scale_mult
+  uint32_t op = 0xFFFFFFFFu;
   uint32_t loop = 0;        // LoopWs: index into the lowering's loop table
+  uint64_t dram_addr = 0;   // mvin/mvout
+  LocalAddr addr1;          // mvin/mvout local; preload B; compute A
+  LocalAddr addr2;          // preload C; compute D
+  uint16_t rows1 = 0, cols1 = 0;
+  uint16_t rows2 = 0, cols2 = 0;  // preload/compute: C or D shape; mvout with softmax: valid (unmasked) columns
+  uint32_t stride = 0;      // config_ld/st: DRAM stride in bytes
+  // config_ld: mvin scale; config_st: output scale as a dyadic number m / 2^shift (round to nearest, saturate to
+  // int8), the accumulator's requantization on mvout. m = 1, shift = 0 is the identity.
+  int32_t scale_mult = 1;
+  uint64_t host_cycles = 0; // HostOp: cycles the host core spends
 };
+static_assert(sizeof(Command) == 56);
 
 std::string to_string(const Command& c);
 
