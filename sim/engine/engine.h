@@ -51,6 +51,8 @@ class Engine final : public DispatchView {
   std::vector<uint8_t>& memory() { return ctx_.memory; }
   const config::HwConfig& hw() const { return hw_; }
   void set_observer(CommandObserver* o) { observer_ = o; }
+  // Every mesh operation with its timing (and data in functional mode), for co-simulation. Optional.
+  void set_mesh_observer(MeshObserver* o) { ctx_.mesh.observer = o; }
   // DispatchView: the cycle a command of this kind would enter the reservation station now (simulates
   // pending commands until an entry of its type has a known free time).
   uint64_t dispatch_time(isa::Opcode op) override;

@@ -2,6 +2,8 @@
 // (timing rules in mesh.h). Outputs are written (or accumulated) into the accumulator.
 #pragma once
 
+#include <vector>
+
 #include "sim/engine/engine_context.h"
 
 namespace coda::engine {
@@ -22,6 +24,9 @@ class ExecuteController {
   // Output operand of the next compute (set by the preload).
   isa::LocalAddr c_addr_ = isa::LocalAddr::garbage();
   uint16_t c_rows_ = 0, c_cols_ = 0;
+  // Functional mode: the A block and the result of the last compute (reused, no per-command allocation).
+  std::vector<int8_t> a_buf_;
+  std::vector<int32_t> out_buf_;
 };
 
 }  // namespace coda::engine
