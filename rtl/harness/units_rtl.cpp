@@ -115,6 +115,7 @@ IsqrtRtl::Result IsqrtRtl::run(uint64_t n, int cycles_per_bit) {
     if (m.top->done) {
       r.root = m.top->root;
       r.cycles = cycle;
+      m.tick();  // the unit is idle again after this edge
       return r;
     }
     m.tick();

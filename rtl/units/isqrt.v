@@ -1,7 +1,7 @@
 // Iterative integer square root of the normalizer: floor(sqrt(n)) of a 64-bit n, one root bit per
 // `cycles_per_bit` cycles (the engine's normalizer.isqrt_cycles_per_bit), so a root takes 32 * cycles_per_bit
-// cycles: `done` is high (for one cycle, with `root`) exactly 32 * cycles_per_bit cycles after `start` was
-// accepted. Digit-by-digit (restoring) algorithm: the remainder takes the next two bits of n, the trial
+// cycles: `done` is high (for one cycle, with `root`) exactly 32 * cycles_per_bit cycles after the cycle
+// `start` was accepted in. Digit-by-digit (restoring) algorithm: the remainder takes the next two bits of n, the trial
 // subtrahend is 4 * root + 1. Equal to models::ibert::isqrt64() for every input (both are floor-exact).
 `default_nettype none
 module isqrt (
@@ -30,42 +30,40 @@ module isqrt (
   wire [34:0] trial = {1'b0, acc, 2'b01};
   wire        take = rem_next >= trial;
 
+  // The last root bit is produced in the cycle `done` is high: done and root are combinational on it.
+  wire last_bit = running && wait_cnt == 8'd0 && bits_left == 6'd1;
+  always @* begin
+    done = last_bit;
+    root = {acc[30:0], take};
+  end
+
   always @(posedge clk) begin
     if (rst) begin
       running <= 1'b0;
-      done <= 1'b0;
-      root <= '0;
       num <= '0;
       rem <= '0;
       acc <= '0;
       bits_left <= '0;
       wait_cnt <= '0;
-    end else begin
-      done <= 1'b0;
-      if (!running) begin
-        if (start) begin
-          running <= 1'b1;
-          num <= n;
-          rem <= '0;
-          acc <= '0;
-          bits_left <= 6'd32;
-          wait_cnt <= cycles_per_bit - 8'd1;
-        end
-      end else if (wait_cnt != 8'd0) begin
-        wait_cnt <= wait_cnt - 8'd1;
-      end else begin
-        // produce one root bit
-        rem <= take ? rem_next - trial : rem_next;
-        acc <= {acc[30:0], take};
-        num <= {num[61:0], 2'b00};
+    end else if (!running) begin
+      if (start) begin
+        running <= 1'b1;
+        num <= n;
+        rem <= '0;
+        acc <= '0;
+        bits_left <= 6'd32;
         wait_cnt <= cycles_per_bit - 8'd1;
-        bits_left <= bits_left - 6'd1;
-        if (bits_left == 6'd1) begin
-          running <= 1'b0;
-          done <= 1'b1;
-          root <= {acc[30:0], take};
-        end
       end
+    end else if (wait_cnt != 8'd0) begin
+      wait_cnt <= wait_cnt - 8'd1;
+    end else begin
+      // produce one root bit
+      rem <= take ? rem_next - trial : rem_next;
+      acc <= {acc[30:0], take};
+      num <= {num[61:0], 2'b00};
+      wait_cnt <= cycles_per_bit - 8'd1;
+      bits_left <= bits_left - 6'd1;
+      if (bits_left == 6'd1) running <= 1'b0;
     end
   end
 endmodule

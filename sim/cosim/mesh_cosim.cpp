@@ -54,6 +54,8 @@ void MeshReplayer::on_mesh(const MeshEvent& e) {
     OpCycles oc;
     oc.kind = e.kind;
     oc.engine_feed = e.feed;
+    oc.ready = e.ready;
+    oc.stall = e.stall;
     r_.timeline.push_back(oc);
   }
   if (e.kind == MeshEvent::Kind::Preload) {

@@ -35,6 +35,7 @@ struct ReplayOptions {
 struct OpCycles {
   engine::MeshEvent::Kind kind = engine::MeshEvent::Kind::Preload;
   uint64_t engine_feed = 0, rtl_feed = 0;
+  uint64_t ready = 0, stall = 0;  // the engine's MeshEvent::ready and ::stall
   std::vector<uint64_t> engine_rows, rtl_rows;  // cycle each compared output row left the mesh
 };
 
