@@ -12,6 +12,9 @@
 //
 // Output-stationary: A and B stream together for max(K, 4) cycles; results then drain down the columns,
 // row i leaving at s + feed + DIM - 1 + i + output_delay.
+//
+// rtl/mesh/mesh_with_delays.v implements the weight-stationary timing above in Verilog; tests/cosim and
+// `coda cosim` replay the engine's mesh operations (MeshObserver below) through it and compare every cycle.
 #pragma once
 
 #include <cstdint>
