@@ -26,10 +26,12 @@ void add_cosim_command(CLI::App& app, Action& action) {
   CLI::App* sub = app.add_subcommand(
       "cosim", "Run one GEMM through the engine and through the Verilated RTL mesh; compare cycles and data");
   sub->add_option("-c,--config", args->config, "Hardware config YAML (mesh DIM 4, 8 or 16)")->required();
-  sub->add_option("--gemm", args->gemm, "GEMM shape M,K,N: C[M][N] = A[M][K] x B[K][N]")->required();
+  sub->add_option("--gemm", args->gemm, "GEMM shape M,K,N: C[M][N] = A[M][K] x B[K][N]")
+      ->type_name("M,K,N")
+      ->required();
   add_override_option(*sub, args->overrides);
   sub->add_option("--seed", args->seed, "Seed of the random int8 operands")->capture_default_str();
-  sub->add_option("--vcd", args->vcd, "Write the RTL mesh's waveforms to FILE (VCD)");
+  sub->add_option("--vcd", args->vcd, "Write the RTL mesh's waveforms to FILE (VCD)")->type_name("FILE");
   sub->callback([args, &action] {
     action = [args]() -> int {
       const config::HwConfig hw = config::load_hw_config(args->config, args->overrides);
