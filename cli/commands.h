@@ -18,6 +18,7 @@ void add_sim_command(CLI::App& app, Action& action);
 void add_compare_command(CLI::App& app, Action& action);
 void add_lut_command(CLI::App& app, Action& action);
 void add_nas_command(CLI::App& app, Action& action);
+void add_cosim_command(CLI::App& app, Action& action);
 
 // Shared option helpers.
 // Adds the repeatable `-p key.path=value` override option.

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   coda::cli::add_compare_command(app, action);
   coda::cli::add_lut_command(app, action);
   coda::cli::add_nas_command(app, action);
+  coda::cli::add_cosim_command(app, action);
 
   try {
     app.parse(argc, argv);

@@ -47,6 +47,7 @@ SimResult simulate(const config::HwConfig& hw, const models::OpGraph& graph, con
     *options.dump_commands << fmt::format("{:>10} {:>12} {:>12} {:>12}  {}\n", "seq", "dispatch", "start", "end", "command");
     eng.set_observer(dump.get());
   }
+  eng.set_mesh_observer(options.mesh_observer);
   if (layers) {
     layers->init(eng.memory());
   } else if (functional) {

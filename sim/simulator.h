@@ -12,6 +12,7 @@
 #include "sim/compiler/lowering.h"
 #include "sim/config/hw_config.h"
 #include "sim/energy/energy.h"
+#include "sim/engine/mesh.h"
 #include "sim/engine/stats.h"
 
 namespace coda::sim {
@@ -27,6 +28,7 @@ struct SimOptions {
   uint64_t seed = 1;            // functional input data
   compiler::LoweringOptions lowering;
   std::ostream* dump_commands = nullptr;  // text dump of every simulated command with its cycles
+  engine::MeshObserver* mesh_observer = nullptr;  // every mesh operation (co-simulation, sim/cosim)
 };
 
 struct OpResult {

@@ -66,6 +66,8 @@ class Engine final : public DispatchView {
   bool pending() const;
   uint64_t horizon() const;
   bool advance() { return step(); }
+  // Every mesh operation with its timing (and data in functional mode), for co-simulation. Optional.
+  void set_mesh_observer(MeshObserver* o) { ctx_.mesh.observer = o; }
 
  private:
   // Dispatched, not yet simulated commands of one controller, oldest first. The capacity is a power of two

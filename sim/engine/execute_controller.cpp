@@ -41,6 +41,7 @@ Timing ExecuteController::preload(const Pending& p, uint64_t start) {
 
   const uint64_t rd_lat = ctx_.sp.read_latency();
   uint64_t feed = std::max({start + rd_lat, mesh.top_free, mesh.dataflow == isa::Dataflow::WS ? mesh.shadow_free : 0});
+  const uint64_t mesh_ready = feed;
   const uint64_t rd = ctx_.sp.reserve_read(c.addr1.row(), feed - rd_lat, c.rows1);
   ctx_.count_sp(c.op, c.rows1, 0);
   feed = rd + rd_lat;
@@ -63,6 +64,19 @@ Timing ExecuteController::preload(const Pending& p, uint64_t start) {
       }
     }
   }
+  if (mesh.observer) {
+    MeshEvent e;
+    e.kind = MeshEvent::Kind::Preload;
+    e.dataflow = mesh.dataflow;
+    e.seq = p.seq;
+    e.ready = start + rd_lat;
+    e.stall = feed - mesh_ready;
+    e.feed = feed;
+    e.rows = mesh.b_transpose ? uint64_t(ctx_.dim) : c.rows1;
+    e.occupancy = n;
+    if (ctx_.functional) e.operand = mesh.shadow;
+    mesh.observer->on_mesh(e);
+  }
   return {start, mesh.weights_ready};
 }
 
@@ -78,18 +92,21 @@ Timing ExecuteController::compute(const Pending& p, uint64_t start) {
     ctx_.counters.preload_hazard_cycles += mesh.weights_ready - feed;
     feed = mesh.weights_ready;
   }
+  // The same without the write back-pressure and bank conflicts (what the mesh alone allows; co-simulation).
+  const uint64_t mesh_ready = std::max({start + rd_lat, mesh.left_mesh_free, preloaded ? mesh.weights_ready : 0});
   if (!c.addr1.is_garbage()) feed = ctx_.sp.reserve_read(c.addr1.row(), feed - rd_lat, c.rows1) + rd_lat;
   if (!c.addr1.is_garbage()) ctx_.count_sp(c.op, c.rows1, 0);
   const uint64_t k = c.cols1;  // reduction length (A's columns)
   const uint64_t n = Mesh::feed_rows(ws ? c.rows1 : k, mesh.a_transpose, uint64_t(ctx_.dim));
   uint64_t left_free = feed + n;
+  mesh.left_mesh_free = feed + n;
   if (preloaded) mesh.shadow_free = feed;
 
   uint64_t end = left_free;
   const uint64_t out_rows = c_rows_;
+  const uint64_t first_out = ws ? feed + mesh.latency() : feed + n + uint64_t(ctx_.dim) - 1 + uint64_t(ctx_.hw.mesh.output_delay_cycles);
+  uint64_t w = first_out;
   if (!c_addr_.is_garbage() && out_rows > 0) {
-    const uint64_t first_out = ws ? feed + mesh.latency() : feed + n + uint64_t(ctx_.dim) - 1 + uint64_t(ctx_.hw.mesh.output_delay_cycles);
-    uint64_t w;
     if (c_addr_.is_acc()) {
       w = ctx_.acc.reserve_write(c_addr_.row(), first_out, out_rows, c_addr_.accumulate());
       ctx_.count_acc(c.op, c_addr_.accumulate() ? out_rows : 0, out_rows);
@@ -113,6 +130,25 @@ Timing ExecuteController::compute(const Pending& p, uint64_t start) {
   ctx_.actions(p.cmd.op).macs += macs;
 
   if (ctx_.functional) functional_compute(p, preloaded);
+  if (mesh.observer) {
+    MeshEvent e;
+    e.kind = preloaded ? MeshEvent::Kind::ComputePreloaded : MeshEvent::Kind::Compute;
+    e.dataflow = mesh.dataflow;
+    e.seq = p.seq;
+    e.ready = start + rd_lat;
+    e.stall = feed - mesh_ready;
+    e.feed = feed;
+    e.rows = mesh.a_transpose ? uint64_t(ctx_.dim) : (ws ? c.rows1 : k);
+    e.occupancy = n;
+    e.out_rows = c_addr_.is_garbage() ? 0 : out_rows;
+    e.first_out = first_out;
+    e.write_start = w;
+    if (ctx_.functional) {
+      e.operand = a_buf_;
+      e.result = out_buf_;
+    }
+    mesh.observer->on_mesh(e);
+  }
   return {start, end};
 }
 
@@ -124,22 +160,23 @@ void ExecuteController::functional_compute(const Pending& p, bool preloaded) {
     std::swap(mesh.active, mesh.shadow);
     wt_valid_ = false;
   }
-  if (c_addr_.is_garbage()) return;  // nothing is written
+  // A co-simulation observer sees the whole zero-padded operand and the whole DIM x DIM product, even of a
+  // compute whose result is discarded.
+  const bool observed = mesh.observer != nullptr;
+  if (c_addr_.is_garbage() && !observed) return;  // nothing is written
   // A block (rows1 x cols1), zero-padded to DIM columns; garbage = zeros. (Zeroed only when not fully
   // overwritten; the DIM = 16 product writes every output row that is read back.)
-  static thread_local std::vector<int8_t> a_buf;
-  static thread_local std::vector<int32_t> out_buf;
   const bool transpose = mesh.a_transpose;
-  if (!c.addr1.is_garbage() && !transpose && c.rows1 == dim && c.cols1 == dim)
-    a_buf.resize(dim * dim);
+  if (!observed && !c.addr1.is_garbage() && !transpose && c.rows1 == dim && c.cols1 == dim)
+    a_buf_.resize(dim * dim);
   else
-    a_buf.assign(dim * dim, 0);
-  if (dim == kDim16)
-    out_buf.resize(dim * dim);
+    a_buf_.assign(dim * dim, 0);
+  if (dim == kDim16 && !observed)
+    out_buf_.resize(dim * dim);
   else
-    out_buf.assign(dim * dim, 0);
-  int8_t* a = a_buf.data();  // (locals: the loops below then need no reloads)
-  int32_t* out = out_buf.data();
+    out_buf_.assign(dim * dim, 0);
+  int8_t* a = a_buf_.data();  // (locals: the loops below then need no reloads)
+  int32_t* out = out_buf_.data();
   if (!c.addr1.is_garbage()) {
     for (uint32_t r = 0; r < c.rows1; ++r) {
       const int8_t* src = ctx_.sp.row(c.addr1.row() + r).data();
@@ -154,7 +191,7 @@ void ExecuteController::functional_compute(const Pending& p, bool preloaded) {
   // DIM x DIM x DIM loop (j innermost, vectorized) instead of the packed general GEMM: the sums are exact
   // either way (|sum| <= DIM * 2^14 fits int32).
   const int8_t* w = mesh.active.data();
-  const size_t rows = std::min<size_t>(c_rows_, dim);
+  const size_t rows = observed ? dim : std::min<size_t>(c_rows_, dim);
   if (dim == kDim16) {
     product16(a, rows, out);
   } else {
@@ -169,6 +206,7 @@ void ExecuteController::functional_compute(const Pending& p, bool preloaded) {
       }
     }
   }
+  if (c_addr_.is_garbage()) return;
   const uint32_t cols = c_cols_;
   const bool to_acc = c_addr_.is_acc(), accumulate = c_addr_.accumulate();
   for (uint32_t r = 0; r < c_rows_; ++r) {

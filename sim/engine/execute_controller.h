@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "sim/engine/engine_context.h"
 
@@ -31,6 +32,9 @@ class ExecuteController {
   // Functional, DIM = 16: the active weights transposed ([j][k]) as int16, valid until the next flip.
   std::array<int16_t, kDim16 * kDim16> wt_{};
   bool wt_valid_ = false;
+  // Functional mode: the A block and the result of the last compute (reused, no per-command allocation).
+  std::vector<int8_t> a_buf_;
+  std::vector<int32_t> out_buf_;
 };
 
 }  // namespace coda::engine

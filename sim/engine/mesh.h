@@ -12,15 +12,48 @@
 //
 // Output-stationary: A and B stream together for max(K, 4) cycles; results then drain down the columns,
 // row i leaving at s + feed + DIM - 1 + i + output_delay.
+//
+// rtl/mesh/mesh_with_delays.v implements the weight-stationary timing above in Verilog; tests/cosim and
+// `coda cosim` replay the engine's mesh operations (MeshObserver below) through it and compare every cycle.
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "sim/config/hw_config.h"
 #include "sim/isa/command.h"
 
 namespace coda::engine {
+
+// One mesh operation as the engine timed it, for co-simulation against the Verilog mesh in rtl/ (observed
+// through Engine::set_mesh_observer; sim/cosim replays these through the RTL). A preload whose B address is
+// garbage does not use the mesh and is not reported.
+struct MeshEvent {
+  enum class Kind : uint8_t { Preload, Compute, ComputePreloaded };
+  Kind kind = Kind::Preload;
+  isa::Dataflow dataflow = isa::Dataflow::WS;
+  uint64_t seq = 0;          // command sequence number
+  uint64_t ready = 0;        // issue cycle + scratchpad read latency: the earliest the operand could enter
+  uint64_t stall = 0;        // cycles the operand was held back by what is outside the mesh (scratchpad bank
+                             // conflicts, accumulator write back-pressure of the previous compute)
+  uint64_t feed = 0;         // cycle the operand's first row entered the mesh
+  uint64_t rows = 0;         // operand rows streamed (DIM when transposed)
+  uint64_t occupancy = 0;    // cycles the port is occupied (Mesh::feed_rows)
+  // Compute only: output rows written (0 when C is garbage), the cycle row 0 leaves the mesh (row i leaves at
+  // first_out + i) and the cycle the accumulator/scratchpad write starts (> first_out under back-pressure).
+  uint64_t out_rows = 0, first_out = 0, write_start = 0;
+  // Functional mode only (empty otherwise), DIM x DIM row-major: the operand as it enters the mesh (preload:
+  // the weights [k][j]; compute: A [i][k], zero-padded, transposes applied) and the compute's int32 result.
+  std::span<const int8_t> operand;
+  std::span<const int32_t> result;
+};
+
+class MeshObserver {
+ public:
+  virtual ~MeshObserver() = default;
+  virtual void on_mesh(const MeshEvent& e) = 0;
+};
 
 class Mesh {
  public:
@@ -39,12 +72,15 @@ class Mesh {
   uint64_t shadow_free = 0;      // the shadow weight buffer may be refilled from this cycle
   uint64_t weights_ready = 0;    // the last preloaded weights are complete in the shadow buffers
   uint64_t drained = 0;          // cycle the last output leaves the mesh (for dataflow switches)
+  uint64_t left_mesh_free = 0;   // A port free by the mesh's own rule (left_free without write back-pressure)
   isa::Dataflow dataflow = isa::Dataflow::WS;
   bool a_transpose = false, b_transpose = false;
 
   // Functional state: active and shadow weights (WS) or the stationary partial sums (OS), DIM x DIM.
   std::vector<int8_t> shadow, active;  // [k][j]
   std::vector<int32_t> os_acc;         // [i][j]
+
+  MeshObserver* observer = nullptr;    // co-simulation (optional)
 
  private:
   int64_t dim_;

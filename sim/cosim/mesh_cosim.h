@@ -1,0 +1,123 @@
+// The Verilator bridge: the engine's mesh operations replayed through the Verilated mesh (rtl/), cycle by
+// cycle, comparing when each operand enters, when each output row leaves and (functional mode) what it holds.
+//
+// The replay is the harness controller of issue 5: it presents each preload (top port) and compute (left
+// port) in the engine's order, from the cycle the engine's execute controller had its operand
+// (`MeshEvent::ready` = issue + scratchpad read latency). The RTL's own ready signals then decide when it enters
+// (port occupancy, the 4-row floor, the shadow weights, the weights-complete check of a flip). What lies outside
+// the mesh (scratchpad bank conflicts, accumulator write back-pressure) the engine reports as `stall`: the
+// controller holds the operand back by that many cycles at the first cycle the RTL would take it. Every
+// operand's entry cycle and every output row's exit cycle is compared with the engine's.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/config/hw_config.h"
+#include "sim/engine/mesh.h"
+#include "sim/simulator.h"
+
+namespace coda::rtl {
+class MeshRtl;
+}
+
+namespace coda::cosim {
+
+struct ReplayOptions {
+  std::string vcd;            // write a VCD of the RTL mesh (empty: none)
+  bool keep_timeline = false; // keep per-operation RTL cycles in ReplayResult::timeline (tests)
+};
+
+// One operation's cycles in the RTL (timeline, when kept).
+struct OpCycles {
+  engine::MeshEvent::Kind kind = engine::MeshEvent::Kind::Preload;
+  uint64_t engine_feed = 0, rtl_feed = 0;
+  uint64_t ready = 0, stall = 0;  // the engine's MeshEvent::ready and ::stall
+  std::vector<uint64_t> engine_rows, rtl_rows;  // cycle each compared output row left the mesh
+};
+
+struct ReplayResult {
+  uint64_t preloads = 0, computes = 0;
+  uint64_t feed_mismatches = 0;        // an operand entered the RTL at another cycle than in the engine
+  uint64_t rows_compared = 0;
+  uint64_t row_timing_mismatches = 0;  // an output row left the RTL at another cycle
+  uint64_t row_count_mismatches = 0;   // computes whose written rows the RTL does not produce (C rows > A rows)
+  uint64_t values_compared = 0;        // functional mode
+  uint64_t value_mismatches = 0;
+  uint64_t stalls = 0, stall_cycles = 0;  // external stalls replayed (bank conflicts, write back-pressure)
+  uint64_t engine_mesh_end = 0;        // cycle after the last written output row left the mesh, engine
+  uint64_t rtl_mesh_end = 0;           // the same in the RTL
+  uint64_t rtl_cycles_simulated = 0;   // clock cycles the RTL ran (idle stretches are skipped)
+  std::string first_mismatch;
+  std::vector<OpCycles> timeline;
+  bool ok() const {
+    return feed_mismatches == 0 && row_timing_mismatches == 0 && row_count_mismatches == 0 && value_mismatches == 0 &&
+           engine_mesh_end == rtl_mesh_end;
+  }
+};
+
+// Streams the engine's mesh events into the RTL. Attach as the engine's MeshObserver (events must come in
+// program order, as the engine reports them), then call finish().
+class MeshReplayer final : public engine::MeshObserver {
+ public:
+  // Throws std::invalid_argument if no Verilated mesh exists for `dim` (4, 8, 16).
+  explicit MeshReplayer(int dim, ReplayOptions options = {});
+  ~MeshReplayer() override;
+  void on_mesh(const engine::MeshEvent& e) override;
+  // Runs the RTL until every operation has entered and every output row has left; returns the comparison.
+  // Throws std::runtime_error if the RTL never accepts an operation (a deadlock).
+  const ReplayResult& finish();
+
+ private:
+  struct Op {
+    engine::MeshEvent ev;  // spans cleared; data below
+    std::vector<int8_t> operand;
+    std::vector<int32_t> result;
+    size_t timeline = 0;
+  };
+  struct Port {
+    std::deque<Op> queue;     // head: the operation being presented/streamed
+    uint64_t beat = 0;        // next row of the head
+    uint64_t hold_until = 0;  // external stall: not presented before this cycle
+    bool stalled = false;     // the head's stall has been applied
+  };
+  struct Outstanding {
+    Op op;
+    uint64_t next_row = 0;
+  };
+  void advance_until(uint64_t cycle);  // simulates cycles < `cycle`
+  void step();
+  void present(Port& port, bool left);
+  bool accept(Port& port, bool left, bool ready);
+  void mismatch(const std::string& what);
+
+  std::unique_ptr<rtl::MeshRtl> rtl_;
+  ReplayOptions options_;
+  int dim_;
+  Port left_, top_;
+  std::deque<Outstanding> out_;
+  uint64_t last_ready_ = 0;
+  uint64_t last_activity_ = 0;
+  ReplayResult r_;
+};
+
+// Throws config::InputError (naming `config_file` and the key) when the config's mesh differs from the
+// Verilated one: DIM 4, 8 or 16 (rows = cols), input_bits 8, acc_bits 32, spatial_acc_bits 20,
+// output_delay_cycles 1, tile_latency_cycles 1, and the WS dataflow enabled.
+void check_mesh_config(const config::HwConfig& hw, const std::string& config_file);
+
+struct GemmCosim {
+  sim::SimResult engine;  // the engine's run (functional, verified against the models/ reference)
+  ReplayResult rtl;
+  bool ok() const { return rtl.ok() && engine.verify.mismatches == 0; }
+};
+
+// C = A x B (M x K x N, random int8 operands from `seed`) through the engine in functional mode, its mesh
+// operations replayed through the RTL mesh of the config's DIM.
+GemmCosim cosim_gemm(const config::HwConfig& hw, int64_t m, int64_t k, int64_t n, uint64_t seed,
+                     const ReplayOptions& options = {});
+
+}  // namespace coda::cosim
