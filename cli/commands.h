@@ -16,6 +16,8 @@ using Action = std::function<int()>;
 void add_config_command(CLI::App& app, Action& action);
 void add_sim_command(CLI::App& app, Action& action);
 void add_compare_command(CLI::App& app, Action& action);
+void add_data_command(CLI::App& app, Action& action);
+void add_train_command(CLI::App& app, Action& action);
 
 // Shared option helpers.
 // Adds the repeatable `-p key.path=value` override option.

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   coda::cli::add_config_command(app, action);
   coda::cli::add_sim_command(app, action);
   coda::cli::add_compare_command(app, action);
+  coda::cli::add_data_command(app, action);
+  coda::cli::add_train_command(app, action);
 
   try {
     app.parse(argc, argv);
