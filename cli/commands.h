@@ -18,6 +18,7 @@ void add_sim_command(CLI::App& app, Action& action);
 void add_compare_command(CLI::App& app, Action& action);
 void add_data_command(CLI::App& app, Action& action);
 void add_train_command(CLI::App& app, Action& action);
+void add_ppl_command(CLI::App& app, Action& action);
 
 // Shared option helpers.
 // Adds the repeatable `-p key.path=value` override option.

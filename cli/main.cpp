@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   coda::cli::add_compare_command(app, action);
   coda::cli::add_data_command(app, action);
   coda::cli::add_train_command(app, action);
+  coda::cli::add_ppl_command(app, action);
 
   try {
     app.parse(argc, argv);
