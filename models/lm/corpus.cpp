@@ -109,10 +109,18 @@ std::vector<Book> parse_bible_output(const std::string& output) {
     }
   };
   std::string current;
+  bool after_blank = true;  // headings follow a blank line; wrapped verse text does not
   while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    if (line.front() != ' ') {
+    if (line.empty()) {
+      after_blank = true;
+      continue;
+    }
+    const bool heading_shape = line.front() != ' ' && line.find_last_of(' ') != std::string::npos &&
+                               line.find_first_not_of("0123456789", line.find_last_of(' ') + 1) == std::string::npos;
+    const bool heading = after_blank && heading_shape;
+    after_blank = false;
+    if (heading) {
       // "Book chapter": a new chapter; a new book when the name changes.
       const auto sp = line.find_last_of(' ');
       const std::string name = sp == std::string::npos ? line : line.substr(0, sp);
@@ -122,6 +130,10 @@ std::vector<Book> parse_bible_output(const std::string& output) {
       continue;
     }
     const auto first = line.find_first_not_of(' ');
+    if (line.front() != ' ') {  // a wrapped continuation of the current verse
+      if (verse != nullptr) *verse += ' ' + line;
+      continue;
+    }
     size_t p = first;
     while (p < line.size() && line[p] >= '0' && line[p] <= '9') ++p;
     if (p > first && p < line.size() && line[p] == ' ') {

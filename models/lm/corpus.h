@@ -32,8 +32,8 @@ struct Book {
 // Runs `bible -l100000 Gen1:1-Rev22:21` (bible-kjv) and returns its output. Throws CorpusError when the tool
 // is missing or fails.
 std::string run_bible_kjv();
-// Parses bible's output: "Book chapter" heading lines start a chapter, "  N text" lines are verses. Verses
-// wrapped onto continuation lines are joined. Throws CorpusError when no verse is found.
+// Parses bible's output: "Book chapter" lines after a blank line start a chapter, "  N text" lines are verses;
+// verses wrapped onto continuation lines (bible's default line width) are joined. Throws CorpusError when no verse is found.
 std::vector<Book> parse_bible_output(const std::string& output);
 
 struct CorpusSplit {

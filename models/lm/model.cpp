@@ -1,5 +1,6 @@
 #include "models/lm/model.h"
 
+#include <cmath>
 #include <stdexcept>
 
 namespace coda::models::lm {
@@ -68,14 +69,31 @@ Params zero_params(const SupernetConfig& c) {
 Params init_params(const SupernetConfig& c, uint64_t seed) {
   Params p = zero_params(c);
   Rng rng(seed, 0x1417);
+  // Weight matrices [in][out]: N(0, 1/in) (as models/encoder_layer.cpp's random layers), so that every residual
+  // branch starts at the scale of the residual stream instead of ~0: with post-LayerNorm layers a near-identity
+  // start sits on the unigram plateau for ~100 steps (measured: docs/lm.md).
   visit_all(p, [&](auto& t, bool decayed) {
     if (!decayed) return;
     float* d = t.data();
-    for (int64_t i = 0; i < t.size(); ++i) d[i] = static_cast<float>(0.02 * rng.normal());
+    const double std = 1.0 / std::sqrt(static_cast<double>(t.rows()));
+    for (int64_t i = 0; i < t.size(); ++i) d[i] = static_cast<float>(std * rng.normal());
   });
   for (auto& l : p.layers) {
     l.ln1_gamma.setOnes();
     l.ln2_gamma.setOnes();
+  }
+  // Token embedding N(0, 1/max_hidden): with the tied head, logits start at unit scale. Positions start as
+  // sinusoids (amplitude 0.02, still learned) so that relative-position attention is there from the first step.
+  const int64_t h = c.max_hidden();
+  for (int64_t i = 0; i < p.tok_emb.size(); ++i) {
+    p.tok_emb.data()[i] = static_cast<float>(rng.normal() / std::sqrt(static_cast<double>(h)));
+  }
+  for (int64_t t = 0; t < c.context; ++t) {
+    for (int64_t j = 0; j < h; ++j) {
+      const double freq = std::pow(10000.0, -static_cast<double>(2 * (j / 2)) / static_cast<double>(h));
+      const double v = (j % 2 == 0) ? std::sin(static_cast<double>(t) * freq) : std::cos(static_cast<double>(t) * freq);
+      p.pos_emb(t, j) = static_cast<float>(0.02 * v);
+    }
   }
   return p;
 }

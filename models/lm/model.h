@@ -42,7 +42,8 @@ struct Params {
 
 // Zero parameters shaped for the supernet.
 Params zero_params(const SupernetConfig& cfg);
-// Initialization: weights N(0, 0.02) (Irwin-Hall approximation from seed), biases 0, LayerNorm gamma 1.
+// Initialization (from seed, Irwin-Hall approximate normals): weight matrices [in][out] N(0, 1/in), token
+// embedding N(0, 1/max_hidden), position embedding 0.02 * sinusoids, biases 0, LayerNorm gamma 1.
 Params init_params(const SupernetConfig& cfg, uint64_t seed);
 void set_zero(Params& p);
 void add_scaled(Params& dst, const Params& src, float scale);  // dst += scale * src
