@@ -1,6 +1,7 @@
 // The language model's corpus handling, architecture parsing, trainer (loss falls, determinism, resume) and the
 // integer-only evaluation (quantized subnet vs models' encoder-layer executor, vs float).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
