@@ -19,6 +19,9 @@ void add_compare_command(CLI::App& app, Action& action);
 void add_lut_command(CLI::App& app, Action& action);
 void add_nas_command(CLI::App& app, Action& action);
 void add_cosim_command(CLI::App& app, Action& action);
+void add_data_command(CLI::App& app, Action& action);
+void add_train_command(CLI::App& app, Action& action);
+void add_ppl_command(CLI::App& app, Action& action);
 
 // Shared option helpers.
 // Adds the repeatable `-p key.path=value` override option.

@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
   coda::cli::add_lut_command(app, action);
   coda::cli::add_nas_command(app, action);
   coda::cli::add_cosim_command(app, action);
+  coda::cli::add_data_command(app, action);
+  coda::cli::add_train_command(app, action);
+  coda::cli::add_ppl_command(app, action);
 
   try {
     app.parse(argc, argv);

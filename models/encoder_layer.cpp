@@ -102,15 +102,8 @@ double gelu_f64(double x) { return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))
 // ---- layer construction ----
 
 QuantLinear make_linear(int64_t in, int64_t out, uint64_t seed, uint64_t stream) {
-  QuantLinear lin;
-  lin.in = in;
-  lin.out = out;
   const std::vector<float> w = random_normal(in * out, 0.0, 1.0 / std::sqrt(static_cast<double>(in)), seed, stream);
-  lin.weight_scale = symmetric_scale(max_abs(w));
-  lin.weight = quantize_i8(w, lin.weight_scale);
-  lin.weight_float = dequantize(std::span<const int8_t>(lin.weight), lin.weight_scale);
-  lin.bias_float = random_normal(out, 0.0, 0.1, seed, stream + 1);  // float until calibrated
-  return lin;
+  return make_quant_linear(in, out, w, random_normal(out, 0.0, 0.1, seed, stream + 1));
 }
 
 void quantize_bias(QuantLinear& lin, double input_scale) {
@@ -166,16 +159,56 @@ EncoderLayer make_encoder_layer(const EncoderLayerDims& dims, uint64_t seed, std
 
   // Calibration: a float run with the dequantized weights and the float biases.
   const EncoderFloatTensors cal = run_encoder_layer_float(L, calibration_input);
-  EncoderLayerScales& s = L.scales;
-  s.input = symmetric_scale(max_abs(calibration_input));
-  s.q = symmetric_scale(max_abs(cal.q));
-  s.k = symmetric_scale(max_abs(cal.k));
-  s.v = symmetric_scale(max_abs(cal.v));
-  s.context = symmetric_scale(max_abs(cal.context));
-  s.ln1 = symmetric_scale(max_abs(cal.ln1));
-  s.gelu = symmetric_scale(max_abs(cal.gelu));
-  s.output = symmetric_scale(max_abs(cal.out));
+  ActivationRanges r = activation_ranges(cal);
+  r.input = max_abs(calibration_input);
+  calibrate_encoder_layer(L, r);
+  return L;
+}
 
+QuantLinear make_quant_linear(int64_t in, int64_t out, std::span<const float> w, std::span<const float> bias) {
+  if (in < 1 || out < 1 || static_cast<int64_t>(w.size()) != in * out || static_cast<int64_t>(bias.size()) != out) {
+    bad("make_quant_linear: weight must be in x out and bias out");
+  }
+  QuantLinear lin;
+  lin.in = in;
+  lin.out = out;
+  lin.weight_scale = symmetric_scale(max_abs(w));
+  lin.weight = quantize_i8(w, lin.weight_scale);
+  lin.weight_float = dequantize(std::span<const int8_t>(lin.weight), lin.weight_scale);
+  lin.bias_float.assign(bias.begin(), bias.end());  // float until calibrated
+  return lin;
+}
+
+ActivationRanges activation_ranges(const EncoderFloatTensors& t) {
+  ActivationRanges r;
+  r.input = max_abs(t.x);
+  r.q = max_abs(t.q);
+  r.k = max_abs(t.k);
+  r.v = max_abs(t.v);
+  r.context = max_abs(t.context);
+  r.ln1 = max_abs(t.ln1);
+  r.gelu = max_abs(t.gelu);
+  r.output = max_abs(t.out);
+  return r;
+}
+
+ActivationRanges max_ranges(const ActivationRanges& a, const ActivationRanges& b) {
+  return {std::max(a.input, b.input), std::max(a.q, b.q),     std::max(a.k, b.k),     std::max(a.v, b.v),
+          std::max(a.context, b.context), std::max(a.ln1, b.ln1), std::max(a.gelu, b.gelu), std::max(a.output, b.output)};
+}
+
+void calibrate_encoder_layer(EncoderLayer& L, const ActivationRanges& r) {
+  const EncoderLayerDims& dims = L.dims;
+  dims.validate();
+  EncoderLayerScales& s = L.scales;
+  s.input = symmetric_scale(r.input);
+  s.q = symmetric_scale(r.q);
+  s.k = symmetric_scale(r.k);
+  s.v = symmetric_scale(r.v);
+  s.context = symmetric_scale(r.context);
+  s.ln1 = symmetric_scale(r.ln1);
+  s.gelu = symmetric_scale(r.gelu);
+  s.output = symmetric_scale(r.output);
   quantize_bias(L.wq, s.input);
   quantize_bias(L.wk, s.input);
   quantize_bias(L.wv, s.input);
@@ -202,7 +235,6 @@ EncoderLayer make_encoder_layer(const EncoderLayerDims& dims, uint64_t seed, std
   L.gelu_requant = make_dyadic(s.gelu_acc / s.gelu);
   L.residual2_rescale = make_dyadic(s.ln1 / s.ffn2_acc);
   L.ln2 = ibert::make_layernorm_params(L.ln2_gamma, L.ln2_beta, s.output);
-  return L;
 }
 
 // ---- integer steps ----

@@ -135,6 +135,24 @@ struct EncoderFloatTensors {
   std::vector<float> x, q, k, v, scores, probs, context, attn_out, residual1, ln1, ffn1, gelu, ffn2, residual2, out;
 };
 
+// Largest |value| of every int8 activation tensor of a layer, from float calibration runs (the static scales are
+// symmetric_scale(range), i.e. range / 127).
+struct ActivationRanges {
+  double input = 0, q = 0, k = 0, v = 0, context = 0, ln1 = 0, gelu = 0, output = 0;
+};
+// The ranges of one float run.
+ActivationRanges activation_ranges(const EncoderFloatTensors& t);
+// Elementwise maximum (to calibrate over several runs).
+ActivationRanges max_ranges(const ActivationRanges& a, const ActivationRanges& b);
+
+// Per-tensor symmetric int8 quantization of a float weight [in][out] (scale max|w| / 127); bias [out] stays float
+// (bias_float) until calibrate_encoder_layer knows the input scale.
+QuantLinear make_quant_linear(int64_t in, int64_t out, std::span<const float> weight, std::span<const float> bias);
+// For a layer whose dims, linears (make_quant_linear) and LayerNorm gamma/beta are set: the static activation
+// scales from `ranges`, the quantized biases, and every dyadic and kernel parameter. make_encoder_layer is
+// random weights + one float calibration run + this.
+void calibrate_encoder_layer(EncoderLayer& layer, const ActivationRanges& ranges);
+
 // Integer executor. x: [seq][hidden] int8 at scales.input.
 EncoderIntTensors run_encoder_layer_int(const EncoderLayer& layer, std::span<const int8_t> x);
 // Float executor on the dequantized weights and biases. x: [seq][hidden] float.
