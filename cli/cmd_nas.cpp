@@ -10,11 +10,13 @@
 #include "cli/progress.h"
 #include "nas/distributed.h"
 #include "nas/quality.h"
+#include "nas/quality_supernet.h"
 #include "nas/search.h"
 #include "nas/space_problem.h"
 #include "nas/strategy.h"
 #include "nas/toy_problem.h"
 #include "sim/config/diagnostics.h"
+#include "sim/config/supernet_loader.h"
 #include "sim/report/plot.h"
 #include "sim/report/report.h"
 
@@ -23,7 +25,7 @@ namespace coda::cli {
 namespace {
 
 struct NasArgs {
-  std::string config, space, schedule, db, out = "nas-out", strategy = "nsga2", objectives = "edp,perplexity";
+  std::string config, space, schedule, db, lm_data, out = "nas-out", strategy = "nsga2", objectives = "edp,perplexity";
   std::vector<std::string> quality, overrides;
   std::uint64_t seed = 1;
   unsigned jobs = 1;
@@ -42,12 +44,34 @@ struct NasProblem {
   std::function<nas::Cost(const nas::Genome&)> full_cost;  // whole candidate on the engine (final report); may be empty
   std::vector<std::pair<std::string, std::string>> resolved_files;  // name -> content, written to the output dir
   nlohmann::json identity;  // what makes two runs the same problem (a resume with another identity is refused)
+  std::vector<std::string> default_quality;  // the space's `quality:` (used when --quality is not given)
+  int64_t valid_windows = 32;                // the space's evaluation.valid_windows (supernet evaluator)
 };
+
+// The space's `quality: KIND:ARG` (a checkpoint or file path relative to the space file) and, for a space that
+// also describes a supernet (`supernet:`), its evaluation subset.
+void space_quality(const nas::SearchSpace& space, NasProblem& p) {
+  if (space.has_section("quality")) {
+    const YAML::Node& q = space.section("quality");
+    if (!q.IsScalar())
+      throw config::InputError(space.location_of("quality"), "quality", "expected a string KIND:ARG, e.g. supernet:ckpt.bin");
+    std::string spec = q.as<std::string>();
+    const auto colon = spec.find(':');
+    if (colon != std::string::npos && colon + 1 < spec.size() && spec.compare(0, 8, "command:") != 0) {
+      const std::filesystem::path arg = spec.substr(colon + 1);
+      if (arg.is_relative())
+        spec = spec.substr(0, colon + 1) + (std::filesystem::path(space.origin()).parent_path() / arg).string();
+    }
+    p.default_quality.push_back(spec);
+  }
+  if (space.has_section("supernet")) p.valid_windows = config::load_supernet_space(space.origin()).valid_windows;
+}
+
 
 NasProblem make_search_problem(const NasArgs& a) {
   if (a.toy) {
     auto t = nas::make_toy_problem();
-    NasProblem p{std::move(t.problem), std::move(t.full_cost), {}, {{"problem", "toy"}}};
+    NasProblem p{std::move(t.problem), std::move(t.full_cost), {}, {{"problem", "toy"}}, {}, 32};
     p.resolved_files.emplace_back("space.json", nlohmann::json{{"problem", "toy"},
                                                                {"genes", {"layers", "hidden", "ffn", "mesh"}}}
                                                     .dump(2) + "\n");
@@ -61,11 +85,14 @@ NasProblem make_search_problem(const NasArgs& a) {
   o.jobs = a.jobs;
   auto line = std::make_shared<ProgressLine>("lut build", "probes");
   o.build_progress = [line](const nas::lut::BuildProgress& p) { line->update(p.done, p.total, p.elapsed_s); };
-  nas::SpaceProblem sp = nas::make_space_problem(nas::SearchSpace::load(a.space), o);
+  const nas::SearchSpace space = nas::SearchSpace::load(a.space);
+  nas::SpaceProblem sp = nas::make_space_problem(space, o);
   if (sp.lut_build.probes)
     fmt::print("lut: {} probes measured, {} entries added ({:.1f} s)\n", sp.lut_build.probes,
                sp.lut_build.entries_added, sp.lut_build.seconds);
-  return NasProblem{std::move(sp.problem), std::move(sp.full_cost), std::move(sp.files), std::move(sp.identity)};
+  NasProblem p{std::move(sp.problem), std::move(sp.full_cost), std::move(sp.files), std::move(sp.identity), {}, 32};
+  space_quality(space, p);
+  return p;
 }
 // =====================================================================================================
 
@@ -92,7 +119,9 @@ int run_nas(const NasArgs& a) {
   opt.out_dir = a.out;
   opt.resume = a.resume;
   std::unique_ptr<nas::QualityEvaluator> quality;
-  if (!a.quality.empty()) quality = nas::make_quality(a.quality);
+  nas::register_supernet_quality({np.valid_windows, 8, a.jobs, a.lm_data});
+  const std::vector<std::string>& quality_specs = a.quality.empty() ? np.default_quality : a.quality;
+  if (!quality_specs.empty()) quality = nas::make_quality(quality_specs);
   opt.settings = {{"problem", np.identity},  {"seed", a.seed},
                   {"population", a.population}, {"mutation_probability", a.mutation},
                   {"quality", quality ? quality->label() : ""}};
@@ -165,10 +194,14 @@ void add_nas_command(CLI::App& app, Action& action) {
   sub->add_option("-s,--space", args->space, "Search space YAML (e.g. configs/nas/bert6-space.yaml)")
       ->type_name("SPACE.yaml");
   add_override_option(*sub, args->overrides);
+  sub->add_option("--lm-data", args->lm_data,
+                  "Corpus directory written by `coda data kjv`, for the supernet evaluator (default: extract the KJV)")
+      ->type_name("DIR");
   sub->add_option("--schedule", args->schedule, "Fusion schedule (default: the space's schedule, else unfused)");
   sub->add_option("--db", args->db, "LUT database, built on demand (default: $CODA_LUT_DB, else ~/.cache/coda/lut.sqlite)");
   sub->add_option("--quality", args->quality,
-                  "Perplexity evaluator: command:PROG (JSON lines in, one perplexity per line out) or table:CSV; "
+                  "Perplexity evaluator: command:PROG (JSON lines in, one perplexity per line out), table:CSV or supernet:CKPT "
+                  "(default: the space's quality:); "
                   "later ones (or ',KIND:...') are the fallback of a table")
       ->type_name("KIND:ARG")
       ->allow_extra_args(false);
