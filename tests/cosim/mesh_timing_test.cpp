@@ -9,26 +9,14 @@
 #include "sim/config/hw_config.h"
 #include "sim/cosim/mesh_cosim.h"
 #include "sim/engine/engine.h"
+#include "tests/sim/vector_source.h"
 
 namespace coda {
 namespace {
 
 using engine::MeshEvent;
 
-class VectorSource final : public engine::CommandSource {
- public:
-  std::vector<isa::Command> cmds;
-  size_t pos = 0;
-  bool next(isa::Command& c) override {
-    if (pos >= cmds.size()) return false;
-    c = cmds[pos++];
-    return true;
-  }
-  const isa::LoopWsArgs& loop_args(uint32_t) const override { return args_; }
-
- private:
-  isa::LoopWsArgs args_;
-};
+using testing::VectorSource;
 
 config::HwConfig hw_dim(int64_t dim) {
   config::HwConfig hw;

@@ -8,6 +8,7 @@
 #include "sim/engine/dma.h"
 #include "sim/engine/engine.h"
 #include "sim/simulator.h"
+#include "tests/sim/vector_source.h"
 
 namespace coda {
 namespace {
@@ -23,21 +24,7 @@ sim::SimResult run_gemm(const config::HwConfig& hw, int64_t m, int64_t k, int64_
   return sim::simulate(hw, g, o);
 }
 
-// A hand-written stream for single operations.
-class VectorSource final : public engine::CommandSource {
- public:
-  std::vector<isa::Command> cmds;
-  size_t pos = 0;
-  bool next(isa::Command& c) override {
-    if (pos >= cmds.size()) return false;
-    c = cmds[pos++];
-    return true;
-  }
-  const isa::LoopWsArgs& loop_args(uint32_t) const override { return args_; }
-
- private:
-  isa::LoopWsArgs args_;
-};
+using testing::VectorSource;
 
 isa::Command preload(isa::LocalAddr b, uint16_t rows, isa::LocalAddr c) {
   isa::Command p;
