@@ -24,6 +24,8 @@
 
 namespace coda::engine {
 
+class LoopUnroller;
+
 struct EngineOptions {
   bool functional = false;      // move real data through the memories
   uint64_t memory_bytes = 0;    // functional DRAM size
@@ -155,6 +157,7 @@ class Engine final : public DispatchView {
   uint64_t total_ = 0;
   CommandObserver* observer_ = nullptr;
   CommandSource* source_ = nullptr;  // during run()
+  LoopUnroller* unroller_ = nullptr;  // source_ if it is the loop unroller (arrival() without a virtual call)
 };
 
 }  // namespace coda::engine

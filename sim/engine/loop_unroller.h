@@ -28,6 +28,8 @@
 
 namespace coda::engine {
 
+class Engine;
+
 class LoopUnroller final : public CommandSource {
  public:
   LoopUnroller(const config::HwConfig& hw, CommandSource& inner);
@@ -41,7 +43,7 @@ class LoopUnroller final : public CommandSource {
   // this once per command, through the final class (no virtual call, no copy).
   const isa::Command* next_ptr();
   const isa::LoopWsArgs& loop_args(uint32_t index) const override { return inner_.loop_args(index); }
-  void attach(DispatchView* view) override { view_ = view; }
+  void attach(DispatchView* view) override;
   // The arrival of the LOOP_WS (or passed-through command) that the command last produced comes from.
   uint64_t arrival() const override { return arrival_; }
 
@@ -99,6 +101,7 @@ class LoopUnroller final : public CommandSource {
 
   CommandSource& inner_;
   DispatchView* view_ = nullptr;
+  Engine* engine_ = nullptr;     // view_ if it is the engine (Engine is final: no virtual call)
   int64_t dim_;
   uint32_t block_len_;            // scratchpad blocks per mvin
   std::array<Loop, kConcurrentLoops> loops_;

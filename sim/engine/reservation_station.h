@@ -15,16 +15,21 @@ namespace coda::engine {
 
 enum class Ctrl : uint8_t { Load = 0, Execute = 1, Store = 2 };
 inline Ctrl controller_of(isa::Opcode op) {
-  switch (op) {
-    case isa::Opcode::ConfigLd:
-    case isa::Opcode::Mvin:
-    case isa::Opcode::Mvin2:
-    case isa::Opcode::Mvin3: return Ctrl::Load;
-    case isa::Opcode::ConfigSt:
-    case isa::Opcode::ConfigNorm:
-    case isa::Opcode::Mvout: return Ctrl::Store;
-    default: return Ctrl::Execute;
-  }
+  // Two bits per opcode (a table in one constant, no branches): load for CONFIG_LD and the MVINs, store for
+  // CONFIG_ST, CONFIG_NORM and MVOUT, execute for the rest.
+  constexpr auto bits = [](isa::Opcode o, Ctrl c) { return uint32_t(c) << (2 * uint32_t(o)); };
+  constexpr uint32_t kTable = bits(isa::Opcode::ConfigLd, Ctrl::Load) | bits(isa::Opcode::Mvin, Ctrl::Load) |
+                              bits(isa::Opcode::Mvin2, Ctrl::Load) | bits(isa::Opcode::Mvin3, Ctrl::Load) |
+                              bits(isa::Opcode::ConfigSt, Ctrl::Store) | bits(isa::Opcode::ConfigNorm, Ctrl::Store) |
+                              bits(isa::Opcode::Mvout, Ctrl::Store) | bits(isa::Opcode::ConfigEx, Ctrl::Execute) |
+                              bits(isa::Opcode::Preload, Ctrl::Execute) |
+                              bits(isa::Opcode::ComputePreloaded, Ctrl::Execute) |
+                              bits(isa::Opcode::ComputeAccumulated, Ctrl::Execute) |
+                              bits(isa::Opcode::Fence, Ctrl::Execute) | bits(isa::Opcode::Flush, Ctrl::Execute) |
+                              bits(isa::Opcode::LoopWs, Ctrl::Execute) | bits(isa::Opcode::HostOp, Ctrl::Execute);
+  static_assert(uint32_t(isa::Opcode::HostOp) < 16, "two bits per opcode in 32 bits");
+  const auto o = uint32_t(op);
+  return o < 16 ? static_cast<Ctrl>((kTable >> (2 * o)) & 3) : Ctrl::Execute;
 }
 
 class ReservationStation {
