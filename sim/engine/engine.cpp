@@ -48,9 +48,8 @@ Engine::Engine(const config::HwConfig& hw, EngineOptions options)
   }
   size_t ring = 1;
   while (ring < 64 * window) ring <<= 1;
-  done_ring_.assign(std::max<size_t>(ring, 1 << 12), 0);
-  done_tag_.assign(done_ring_.size(), 0);
-  done_mask_ = done_ring_.size() - 1;
+  done_.assign(std::max<size_t>(ring, 1 << 12), Done{});
+  done_mask_ = done_.size() - 1;
 }
 
 uint64_t Engine::dispatch_floor() const {
@@ -159,12 +158,13 @@ void Engine::simulate_front(Controller& ctrl) {
   inflight = tm.end;
   if (++inflight_pos_[c] == inflight_[c].size()) inflight_pos_[c] = 0;
   const uint64_t slot = p.seq & done_mask_;
-  if (done_tag_[slot]) {
-    const auto ec = static_cast<size_t>(done_tag_[slot] & 3);
-    evicted_done_[ec] = std::max(evicted_done_[ec], done_ring_[slot]);
+  Done& d = done_[slot];
+  if (d.tag) {
+    const auto ec = static_cast<size_t>(d.tag & 3);
+    evicted_done_[ec] = std::max(evicted_done_[ec], d.end);
   }
-  done_ring_[slot] = tm.end;
-  done_tag_[slot] = (p.seq << 2) | c;
+  d.end = tm.end;
+  d.tag = (p.seq << 2) | c;
   last_sim_seq_[c] = p.seq;
   total_ = std::max(total_, tm.end);
   rs_.complete(C, tm.end);

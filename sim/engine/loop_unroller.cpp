@@ -147,7 +147,9 @@ inline bool LoopUnroller::can_send_st() {
   const Loop& l = loop_of(u);
   const isa::LoopWsArgs& a = l.a;
   const auto dim = uint32_t(dim_);
-  c = Command{};
+  // ex's commands go to their own buffer and always set the same fields (op, opcode, both operands and shapes),
+  // so it keeps the defaults of every other field without being reset.
+  if (u != kEx) c = Command{};
   c.op = l.op;
   switch (u) {
     case kLdA:
@@ -207,6 +209,7 @@ inline bool LoopUnroller::can_send_st() {
           c.cols1 = uint16_t(a.b_transpose ? kb : jb);
         } else {
           c.addr1 = LocalAddr::garbage();
+          c.rows1 = c.cols1 = 0;
         }
         c.addr2 = LocalAddr::acc(a.acc_row + (p.i * a.j_blocks + p.j) * dim, a.accumulate || a.has_bias || p.k > 0);
         c.rows2 = uint16_t(ib);
@@ -360,9 +363,10 @@ const Command* LoopUnroller::next_ptr() {
       if (t[type[i]] < t[type[pick]]) pick = i;
   }
   arrival_ = loop_of(who[pick]).arrival;
-  build(who[pick], out_);
+  Command& out = who[pick] == kEx ? ex_out_ : out_;
+  build(who[pick], out);
   advance(who[pick]);
-  return &out_;
+  return &out;
 }
 
 }  // namespace coda::engine
