@@ -49,7 +49,7 @@ void LoopUnroller::fetch() {
 }
 
 void LoopUnroller::accept() {
-  fetch();
+  if (!has_held_ && !inner_done_) fetch();  // (the test inline: mostly a command is held, or the stream ended)
   while (has_held_ && held_.opcode == Opcode::LoopWs && accepted_ - retired() < kConcurrentLoops) {
     loops_[accepted_ % kConcurrentLoops] = Loop{held_args_, held_.op, held_arrival_};
     ++accepted_;
