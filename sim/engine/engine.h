@@ -24,6 +24,8 @@
 
 namespace coda::engine {
 
+class LoopUnroller;
+
 struct EngineOptions {
   bool functional = false;      // move real data through the memories
   uint64_t memory_bytes = 0;    // functional DRAM size
@@ -107,8 +109,9 @@ class Engine final : public DispatchView {
       const uint64_t seq = p.dep[c];
       if (seq == 0) continue;
       const uint64_t slot = seq & done_mask_;
-      if (done_tag_[slot] == ((seq << 2) | c)) {
-        t = std::max(t, done_ring_[slot]);
+      const Done& d = done_[slot];
+      if (d.tag == ((seq << 2) | c)) {
+        t = std::max(t, d.end);
         expiry = std::min(expiry, seq + done_mask_);
       } else {
         t = std::max(t, evicted_done_[c]);
@@ -146,7 +149,10 @@ class Engine final : public DispatchView {
   std::array<size_t, 3> inflight_pos_{};
   // Completion cycle by seq (ring), tagged with seq << 2 | controller. A producer whose slot has been reused
   // finished no later than the latest completion among its controller's evicted commands.
-  std::vector<uint64_t> done_ring_, done_tag_;
+  struct Done {
+    uint64_t end = 0, tag = 0;  // one slot's completion and tag together (one cache line, one base pointer)
+  };
+  std::vector<Done> done_;
   uint64_t done_mask_ = 0;
   std::array<uint64_t, 3> evicted_done_{};
   std::array<uint64_t, 3> last_sim_seq_{};   // newest simulated seq per controller
@@ -157,6 +163,7 @@ class Engine final : public DispatchView {
   uint64_t total_ = 0;
   CommandObserver* observer_ = nullptr;
   CommandSource* source_ = nullptr;  // during run()
+  LoopUnroller* unroller_ = nullptr;  // source_ if it is the loop unroller (arrival() without a virtual call)
 };
 
 }  // namespace coda::engine

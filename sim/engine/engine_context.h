@@ -141,7 +141,7 @@ struct EngineContext {
   }
 
   void record(uint32_t op, Unit unit, uint64_t start, uint64_t end) {
-    if (op == kNoOp || op >= ops.size()) return;
+    if (op >= ops.size()) return;  // also kNoOp (ops.size() < kNoOp)
     auto& t = ops[op];
     auto u = static_cast<size_t>(unit);
     if (start < t.start) t.start = start;

@@ -29,7 +29,8 @@ Timing ExecuteController::simulate(const Pending& p, uint64_t earliest) {
   }
 }
 
-Timing ExecuteController::preload(const Pending& p, uint64_t start) {
+// preload() and compute() are inlined into simulate(), their only caller.
+[[gnu::always_inline]] inline Timing ExecuteController::preload(const Pending& p, uint64_t start) {
   const isa::Command& c = p.cmd;
   Mesh& mesh = ctx_.mesh;
   c_addr_ = c.addr2;
@@ -80,12 +81,15 @@ Timing ExecuteController::preload(const Pending& p, uint64_t start) {
   return {start, mesh.weights_ready};
 }
 
-Timing ExecuteController::compute(const Pending& p, uint64_t start) {
+[[gnu::always_inline]] inline Timing ExecuteController::compute(const Pending& p, uint64_t start) {
   const isa::Command& c = p.cmd;
   Mesh& mesh = ctx_.mesh;
   const bool preloaded = c.opcode == isa::Opcode::ComputePreloaded;
   const uint64_t rd_lat = ctx_.sp.read_latency();
   const bool ws = mesh.dataflow == isa::Dataflow::WS;
+  // The op's action counts (looked up once; what ctx_.count_sp / count_acc / actions would each look up).
+  OpTiming* const op = c.op < ctx_.ops.size() ? &ctx_.ops[c.op] : nullptr;
+  Actions& act = op ? op->actions : ctx_.other_actions;
 
   uint64_t feed = std::max(start + rd_lat, mesh.left_free);
   if (preloaded && mesh.weights_ready > feed) {
@@ -94,8 +98,10 @@ Timing ExecuteController::compute(const Pending& p, uint64_t start) {
   }
   // The same without the write back-pressure and bank conflicts (what the mesh alone allows; co-simulation).
   const uint64_t mesh_ready = std::max({start + rd_lat, mesh.left_mesh_free, preloaded ? mesh.weights_ready : 0});
-  if (!c.addr1.is_garbage()) feed = ctx_.sp.reserve_read(c.addr1.row(), feed - rd_lat, c.rows1) + rd_lat;
-  if (!c.addr1.is_garbage()) ctx_.count_sp(c.op, c.rows1, 0);
+  if (!c.addr1.is_garbage()) {
+    feed = ctx_.sp.reserve_read(c.addr1.row(), feed - rd_lat, c.rows1) + rd_lat;
+    act.sp_bytes_read += uint64_t(c.rows1) * ctx_.sp_row_bytes;
+  }
   const uint64_t k = c.cols1;  // reduction length (A's columns)
   const uint64_t n = Mesh::feed_rows(ws ? c.rows1 : k, mesh.a_transpose, uint64_t(ctx_.dim));
   uint64_t left_free = feed + n;
@@ -109,11 +115,12 @@ Timing ExecuteController::compute(const Pending& p, uint64_t start) {
   if (!c_addr_.is_garbage() && out_rows > 0) {
     if (c_addr_.is_acc()) {
       w = ctx_.acc.reserve_write(c_addr_.row(), first_out, out_rows, c_addr_.accumulate());
-      ctx_.count_acc(c.op, c_addr_.accumulate() ? out_rows : 0, out_rows);
+      if (c_addr_.accumulate()) act.acc_bytes_read += out_rows * ctx_.acc_row_bytes;
+      act.acc_bytes_written += out_rows * ctx_.acc_row_bytes;
       end = w + out_rows + ctx_.acc.write_latency();
     } else {
       w = ctx_.sp.reserve_write(c_addr_.row(), first_out, out_rows);
-      ctx_.count_sp(c.op, 0, out_rows);
+      act.sp_bytes_written += out_rows * ctx_.sp_row_bytes;
       end = w + out_rows + ctx_.sp.write_latency();
     }
     // The mesh cannot hold results: a delayed write port back-pressures the input.
@@ -126,8 +133,8 @@ Timing ExecuteController::compute(const Pending& p, uint64_t start) {
   ctx_.counters.mesh_busy_cycles += n;
   const uint64_t macs = uint64_t(c.rows1) * c.cols1 * c_cols_;
   ctx_.counters.macs += macs;
-  if (p.cmd.op < ctx_.ops.size()) ctx_.ops[p.cmd.op].macs += macs;
-  ctx_.actions(p.cmd.op).macs += macs;
+  if (op) op->macs += macs;
+  act.macs += macs;
 
   if (ctx_.functional) functional_compute(p, preloaded);
   if (mesh.observer) {

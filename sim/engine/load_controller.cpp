@@ -29,14 +29,17 @@ Timing LoadController::simulate(const Pending& p, uint64_t earliest) {
                                : ctx_.sp.write_latency() + uint64_t(ctx_.hw.dma.mvin_scale_latency_cycles);
   uint64_t t = start;
   uint64_t end = start + 1;
+  // All rows' blocks within one bank's range: every row's first and last block share a bank (no per-row test).
+  const uint32_t lo = c.addr1.row(), hi = lo + (c.rows1 ? c.rows1 - 1u : 0u) + (blocks - 1) * dim;
+  const bool all_one_bank = to_acc ? ctx_.acc.one_bank(lo, hi) : ctx_.sp.one_bank(lo, hi);
   for (uint32_t r = 0; r < c.rows1; ++r) {
     const RowTiming rt = ctx_.dma_read.row(t, c.dram_addr + uint64_t(r) * stride, row_bytes);
     t = rt.last_issue + 1;
     // A row's blocks land in consecutive DIM-row groups: when they share a bank, the bank's write port is
     // busy for `blocks` consecutive cycles; otherwise each bank takes its own row.
     const uint32_t first = c.addr1.row() + r, last = first + (blocks - 1) * dim;
-    const bool one_bank = to_acc ? ctx_.acc.bank_of(first) == ctx_.acc.bank_of(last)
-                                 : ctx_.sp.bank_of(first) == ctx_.sp.bank_of(last);
+    const bool one_bank = all_one_bank || (to_acc ? ctx_.acc.bank_of(first) == ctx_.acc.bank_of(last)
+                                                  : ctx_.sp.bank_of(first) == ctx_.sp.bank_of(last));
     if (one_bank) {
       const uint64_t w = to_acc ? ctx_.acc.reserve_write(first, rt.done, blocks, c.addr1.accumulate())
                                 : ctx_.sp.reserve_write(first, rt.done, blocks);

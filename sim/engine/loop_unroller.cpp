@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "sim/engine/engine.h"
+
 namespace coda::engine {
 
 using isa::Command;
@@ -13,6 +15,11 @@ LoopUnroller::LoopUnroller(const config::HwConfig& hw, CommandSource& inner)
     : inner_(inner),
       dim_(hw.dim()),
       block_len_(static_cast<uint32_t>(std::max<int64_t>(1, hw.dma.max_request_bytes / hw.sp_row_bytes()))) {}
+
+void LoopUnroller::attach(DispatchView* view) {
+  view_ = view;
+  engine_ = dynamic_cast<Engine*>(view);
+}
 
 void LoopUnroller::update_retired() {
   uint64_t r = pos_[0].loop;
@@ -42,7 +49,7 @@ void LoopUnroller::fetch() {
 }
 
 void LoopUnroller::accept() {
-  fetch();
+  if (!has_held_ && !inner_done_) fetch();  // (the test inline: mostly a command is held, or the stream ended)
   while (has_held_ && held_.opcode == Opcode::LoopWs && accepted_ - retired() < kConcurrentLoops) {
     loops_[accepted_ % kConcurrentLoops] = Loop{held_args_, held_.op, held_arrival_};
     ++accepted_;
@@ -134,12 +141,15 @@ inline bool LoopUnroller::can_send_st() {
 
 // The command the sub-unit sends (its can_send_* was true): its config while p.cfg is unset, else its next
 // mvin / preload / compute / mvout.
-void LoopUnroller::build(Unit u, Command& c) const {
+// Inlined into next_ptr(), its only caller (saves a call and its register saves per command).
+[[gnu::always_inline]] inline void LoopUnroller::build(Unit u, Command& c) const {
   const Pos& p = pos_[u];
   const Loop& l = loop_of(u);
   const isa::LoopWsArgs& a = l.a;
   const auto dim = uint32_t(dim_);
-  c = Command{};
+  // ex's commands go to their own buffer and always set the same fields (op, opcode, both operands and shapes),
+  // so it keeps the defaults of every other field without being reset.
+  if (u != kEx) c = Command{};
   c.op = l.op;
   switch (u) {
     case kLdA:
@@ -199,6 +209,7 @@ void LoopUnroller::build(Unit u, Command& c) const {
           c.cols1 = uint16_t(a.b_transpose ? kb : jb);
         } else {
           c.addr1 = LocalAddr::garbage();
+          c.rows1 = c.cols1 = 0;
         }
         c.addr2 = LocalAddr::acc(a.acc_row + (p.i * a.j_blocks + p.j) * dim, a.accumulate || a.has_bias || p.k > 0);
         c.rows2 = uint16_t(ib);
@@ -235,7 +246,8 @@ void LoopUnroller::build(Unit u, Command& c) const {
   }
 }
 
-void LoopUnroller::advance(Unit u) {
+// Inlined into next_ptr(), its only caller.
+[[gnu::always_inline]] inline void LoopUnroller::advance(Unit u) {
   Pos& p = pos_[u];
   const isa::LoopWsArgs& a = loop_of(u).a;
   bool done = false;
@@ -313,31 +325,48 @@ const Command* LoopUnroller::next_ptr() {
     if (held_.opcode == Opcode::ConfigSt) st_cfg_.valid = false;
     return &held_;  // not overwritten before the next call
   }
-  // The sub-units that can send, in priority order: stC, ex, ldD, then the ldA/ldB arbiter's choice.
+  // The sub-units that can send, in priority order: stC, ex, ldD, then the ldA/ldB arbiter's choice, with their
+  // controller types (fixed: stC store, ex execute, the rest load).
   std::array<Unit, 4> who{};
+  std::array<uint8_t, 4> type{};
+  std::array<bool, 3> need{};
   size_t n = 0;
   const Unit ld = load_arbiter();
-  if (active(kStC) && can_send_st()) who[n++] = kStC;
-  if (active(kEx) && can_send_ex()) who[n++] = kEx;
-  if (active(kLdD) && can_send_ld(kLdD)) who[n++] = kLdD;
-  if (active(ld) && can_send_ld(ld)) who[n++] = ld;
+  if (active(kStC) && can_send_st()) {
+    need[2] = true;
+    type[n] = 2;
+    who[n++] = kStC;
+  }
+  if (active(kEx) && can_send_ex()) {
+    need[1] = true;
+    type[n] = 1;
+    who[n++] = kEx;
+  }
+  if (active(kLdD) && can_send_ld(kLdD)) {
+    need[0] = true;
+    who[n++] = kLdD;
+  }
+  if (active(ld) && can_send_ld(ld)) {
+    need[0] = true;
+    who[n++] = ld;
+  }
   if (n == 0) throw std::logic_error("loop unroller: no sub-unit can send a command");
   size_t pick = 0;
   if (view_ && n > 1) {
-    // The first sub-unit (in priority order) whose command can enter the reservation station earliest. The
-    // sub-units' controller types are fixed (stC: store, ex: execute, the rest: load).
-    const auto type = [](Unit u) -> size_t { return u == kStC ? 2 : u == kEx ? 1 : 0; };
-    std::array<bool, 3> need{};
-    for (size_t i = 0; i < n; ++i) need[type(who[i])] = true;
+    // The first sub-unit (in priority order) whose command can enter the reservation station earliest.
     std::array<uint64_t, 3> t{};
-    view_->dispatch_times(need, t);
+    if (engine_)
+      engine_->dispatch_times(need, t);  // the engine itself: a direct call
+    else
+      view_->dispatch_times(need, t);
     for (size_t i = 1; i < n; ++i)
-      if (t[type(who[i])] < t[type(who[pick])]) pick = i;
+      if (t[type[i]] < t[type[pick]]) pick = i;
   }
   arrival_ = loop_of(who[pick]).arrival;
-  build(who[pick], out_);
+  Command& out = who[pick] == kEx ? ex_out_ : out_;
+  build(who[pick], out);
   advance(who[pick]);
-  return &out_;
+  return &out;
 }
 
 }  // namespace coda::engine

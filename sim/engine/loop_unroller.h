@@ -28,6 +28,8 @@
 
 namespace coda::engine {
 
+class Engine;
+
 class LoopUnroller final : public CommandSource {
  public:
   LoopUnroller(const config::HwConfig& hw, CommandSource& inner);
@@ -41,7 +43,7 @@ class LoopUnroller final : public CommandSource {
   // this once per command, through the final class (no virtual call, no copy).
   const isa::Command* next_ptr();
   const isa::LoopWsArgs& loop_args(uint32_t index) const override { return inner_.loop_args(index); }
-  void attach(DispatchView* view) override { view_ = view; }
+  void attach(DispatchView* view) override;
   // The arrival of the LOOP_WS (or passed-through command) that the command last produced comes from.
   uint64_t arrival() const override { return arrival_; }
 
@@ -86,7 +88,7 @@ class LoopUnroller final : public CommandSource {
   bool can_send_ld(Unit u);                      // ldA, ldB, ldD
   bool can_send_ex() const;
   bool can_send_st();
-  void build(Unit u, isa::Command& c) const;     // that command
+  void build(Unit u, isa::Command& c) const;     // that command (into ex_out_ for ex, else out_)
   void advance(Unit u);                          // the arbiter granted the sub-unit's command
   Unit load_arbiter() const;                     // ldA or ldB
   bool a_sent(uint64_t loop, uint32_t k, uint32_t i) const;
@@ -99,6 +101,7 @@ class LoopUnroller final : public CommandSource {
 
   CommandSource& inner_;
   DispatchView* view_ = nullptr;
+  Engine* engine_ = nullptr;     // view_ if it is the engine (Engine is final: no virtual call)
   int64_t dim_;
   uint32_t block_len_;            // scratchpad blocks per mvin
   std::array<Loop, kConcurrentLoops> loops_;
@@ -112,7 +115,8 @@ class LoopUnroller final : public CommandSource {
   bool inner_done_ = false;
   uint64_t retired_ = 0;          // min over the sub-units' loops (cached: they move once per loop)
   bool idle_dirty_ = true;        // a loop was accepted or a sub-unit moved on since the last skip_idle()
-  isa::Command out_;              // the command next_ptr() returned last
+  isa::Command out_;              // the command next_ptr() returned last (ex's: ex_out_)
+  isa::Command ex_out_;           // ex's preloads and computes (see build())
   std::array<LdConfig, 3> ld_cfg_{};
   StConfig st_cfg_;
 };

@@ -15,6 +15,7 @@ ReservationStation::ReservationStation(const config::HwConfig& hw)
     f.buf.assign(32 * n + 4, 0);  // room to append; compacted when full
     f.head = 0;
     f.tail = n;  // every entry is free at cycle 0
+    f.front = n ? 0 : kUnknown;
   }
   const size_t sp_blocks = static_cast<size_t>(hw.sp_rows() / hw.dim()) + 1;
   const size_t acc_blocks = static_cast<size_t>(hw.acc_rows() / hw.dim()) + 1;
@@ -37,6 +38,7 @@ void ReservationStation::insert(FreeTimes& f, uint64_t end) {
     --i;
   }
   f.buf[i] = end;
+  f.front = f.buf[f.head];
 }
 
 namespace {

@@ -15,16 +15,21 @@ namespace coda::engine {
 
 enum class Ctrl : uint8_t { Load = 0, Execute = 1, Store = 2 };
 inline Ctrl controller_of(isa::Opcode op) {
-  switch (op) {
-    case isa::Opcode::ConfigLd:
-    case isa::Opcode::Mvin:
-    case isa::Opcode::Mvin2:
-    case isa::Opcode::Mvin3: return Ctrl::Load;
-    case isa::Opcode::ConfigSt:
-    case isa::Opcode::ConfigNorm:
-    case isa::Opcode::Mvout: return Ctrl::Store;
-    default: return Ctrl::Execute;
-  }
+  // Two bits per opcode (a table in one constant, no branches): load for CONFIG_LD and the MVINs, store for
+  // CONFIG_ST, CONFIG_NORM and MVOUT, execute for the rest.
+  constexpr auto bits = [](isa::Opcode o, Ctrl c) { return uint32_t(c) << (2 * uint32_t(o)); };
+  constexpr uint32_t kTable = bits(isa::Opcode::ConfigLd, Ctrl::Load) | bits(isa::Opcode::Mvin, Ctrl::Load) |
+                              bits(isa::Opcode::Mvin2, Ctrl::Load) | bits(isa::Opcode::Mvin3, Ctrl::Load) |
+                              bits(isa::Opcode::ConfigSt, Ctrl::Store) | bits(isa::Opcode::ConfigNorm, Ctrl::Store) |
+                              bits(isa::Opcode::Mvout, Ctrl::Store) | bits(isa::Opcode::ConfigEx, Ctrl::Execute) |
+                              bits(isa::Opcode::Preload, Ctrl::Execute) |
+                              bits(isa::Opcode::ComputePreloaded, Ctrl::Execute) |
+                              bits(isa::Opcode::ComputeAccumulated, Ctrl::Execute) |
+                              bits(isa::Opcode::Fence, Ctrl::Execute) | bits(isa::Opcode::Flush, Ctrl::Execute) |
+                              bits(isa::Opcode::LoopWs, Ctrl::Execute) | bits(isa::Opcode::HostOp, Ctrl::Execute);
+  static_assert(uint32_t(isa::Opcode::HostOp) < 16, "two bits per opcode in 32 bits");
+  const auto o = uint32_t(op);
+  return o < 16 ? static_cast<Ctrl>((kTable >> (2 * o)) & 3) : Ctrl::Execute;
 }
 
 class ReservationStation {
@@ -33,19 +38,24 @@ class ReservationStation {
   explicit ReservationStation(const config::HwConfig& hw);
 
   // Earliest cycle an entry of `type` frees, or kUnknown if every entry holds an unsimulated command.
-  uint64_t entry_free_time(Ctrl type) const {
-    const auto& f = free_[size_t(type)];
-    return f.head < f.tail ? f.buf[f.head] : kUnknown;
-  }
+  uint64_t entry_free_time(Ctrl type) const { return free_[size_t(type)].front; }
   // Takes the entry that frees first (entry_free_time() must be known).
-  void occupy(Ctrl type) { ++free_[size_t(type)].head; }
+  void occupy(Ctrl type) {
+    auto& f = free_[size_t(type)];
+    ++f.head;
+    f.front = f.head < f.tail ? f.buf[f.head] : kUnknown;
+  }
   // Records that a command of `type` completes at `end`: its entry frees then.
   void complete(Ctrl type, uint64_t end) {
     auto& f = free_[size_t(type)];
-    if (f.tail < f.buf.size() && (f.tail == f.head || f.buf[f.tail - 1] <= end))
+    if (f.tail == f.head && f.tail < f.buf.size()) {
+      f.buf[f.tail++] = end;  // the only known entry
+      f.front = end;
+    } else if (f.tail < f.buf.size() && f.buf[f.tail - 1] <= end) {
       f.buf[f.tail++] = end;  // the common case: the latest completion so far
-    else
+    } else {
       insert(f, end);
+    }
   }
 
   // Computes dependencies of `p` (fills p.dep) and updates the block tables.
@@ -60,10 +70,12 @@ class ReservationStation {
   // Per type, the completion cycles of the entries whose commands are simulated, ascending, in
   // buf[head, tail). An entry's identity never matters: dispatch asks only for the earliest completion and
   // takes that entry (a tie between equal cycles is immaterial), and an entry whose command is not yet
-  // simulated is simply absent. So occupy() drops the front and complete() inserts in order.
+  // simulated is simply absent. So occupy() drops the front and complete() inserts in order. `front` caches
+  // buf[head] (kUnknown when empty), which dispatch reads several times per command.
   struct FreeTimes {
     std::vector<uint64_t> buf;
     size_t head = 0, tail = 0;
+    uint64_t front = kUnknown;
   };
   static void insert(FreeTimes& f, uint64_t end);
   std::array<FreeTimes, 3> free_;

@@ -23,6 +23,11 @@ class BankedSram {
     if (pow2_) return int64_t((row >> bank_shift_) & bank_mask_);
     return (row / bank_rows_) % banks_;
   }
+  // Whether rows lo..hi (lo <= hi) all lie in one bank's range (then they share its bank).
+  bool one_bank(uint32_t lo, uint32_t hi) const {
+    if (pow2_) return (lo >> bank_shift_) == (hi >> bank_shift_);
+    return lo / bank_rows_ == hi / bank_rows_;
+  }
   // Port reservations of `cycles` port cycles for `nrows` rows: the cycle the access actually starts.
   // (Inline: called per row or per command on the engine's hot path.)
   uint64_t read(uint32_t row, uint64_t t, uint64_t nrows, uint64_t cycles) {
@@ -57,6 +62,7 @@ class Scratchpad {
 
   int64_t rows() const { return rows_; }
   int64_t bank_of(uint32_t row) const { return banks_.bank_of(row); }
+  bool one_bank(uint32_t lo, uint32_t hi) const { return banks_.one_bank(lo, hi); }
   uint64_t read_latency() const { return read_latency_; }
   uint64_t write_latency() const { return write_latency_; }
   // Port reservations: returns the cycle the access actually starts.
@@ -79,6 +85,7 @@ class AccumulatorMem {
 
   int64_t rows() const { return rows_; }
   int64_t bank_of(uint32_t row) const { return banks_.bank_of(row); }
+  bool one_bank(uint32_t lo, uint32_t hi) const { return banks_.one_bank(lo, hi); }
   uint64_t read_latency() const { return read_latency_; }
   uint64_t write_latency() const { return write_latency_; }
   uint64_t scale_latency() const { return scale_latency_; }
