@@ -36,9 +36,9 @@ struct NasArgs {
 };
 
 // =====================================================================================================
-// THE WIRING POINT for the real search space (nas/space) and LUT cost model (nas/lut): build the problem a
-// space YAML defines on a hardware config. Everything else in this file (and the whole search library) only
-// sees the returned functions.
+// The problem a space YAML defines on a hardware config (nas/space_problem: LUT cost, engine re-simulation),
+// or the hidden --toy test problem. Everything else in this file (and the whole search library) only sees the
+// returned functions.
 struct NasProblem {
   nas::SearchProblem problem;  // domains, LUT cost (thread-safe), describe, baseline (largest architecture)
   std::function<nas::Cost(const nas::Genome&)> full_cost;  // whole candidate on the engine (final report); may be empty
@@ -67,7 +67,6 @@ void space_quality(const nas::SearchSpace& space, NasProblem& p) {
   if (space.has_section("supernet")) p.valid_windows = config::load_supernet_space(space.origin()).valid_windows;
 }
 
-
 NasProblem make_search_problem(const NasArgs& a) {
   if (a.toy) {
     auto t = nas::make_toy_problem();
@@ -95,7 +94,6 @@ NasProblem make_search_problem(const NasArgs& a) {
   return p;
 }
 // =====================================================================================================
-
 
 std::string fmt_edp(double v) { return std::isnan(v) ? "-" : fmt::format("{:.4e} J·s", v); }
 
