@@ -89,18 +89,11 @@ void Nsga2::tell(const std::vector<Genome>& genomes, const std::vector<Objective
 }
 
 nlohmann::json Nsga2::state() const {
-  return {{"strategy", name()},
-          {"generation", generation_},
-          {"rng", rng_.state()},
-          {"population", detail::members_to_json(genomes_, objectives_)}};
+  return detail::population_state(name(), generation_, rng_, "population", genomes_, objectives_);
 }
 
 void Nsga2::restore(const nlohmann::json& state) {
-  if (state.value("strategy", "") != name())
-    throw StrategyError(fmt::format("the checkpoint holds a '{}' state, not nsga2", state.value("strategy", "?")));
-  detail::members_from_json(state.at("population"), domains_, genomes_, objectives_);
-  generation_ = state.at("generation").get<std::size_t>();
-  rng_.restore(state.at("rng").get<std::string>());
+  detail::restore_population(state, name(), "population", domains_, genomes_, objectives_, generation_, rng_);
   assess();
 }
 

@@ -52,18 +52,11 @@ void ParetoRefill::tell(const std::vector<Genome>& genomes, const std::vector<Ob
 }
 
 nlohmann::json ParetoRefill::state() const {
-  return {{"strategy", name()},
-          {"generation", generation_},
-          {"rng", rng_.state()},
-          {"kept", detail::members_to_json(genomes_, objectives_)}};
+  return detail::population_state(name(), generation_, rng_, "kept", genomes_, objectives_);
 }
 
 void ParetoRefill::restore(const nlohmann::json& state) {
-  if (state.value("strategy", "") != name())
-    throw StrategyError(fmt::format("the checkpoint holds a '{}' state, not refill", state.value("strategy", "?")));
-  detail::members_from_json(state.at("kept"), domains_, genomes_, objectives_);
-  generation_ = state.at("generation").get<std::size_t>();
-  rng_.restore(state.at("rng").get<std::string>());
+  detail::restore_population(state, name(), "kept", domains_, genomes_, objectives_, generation_, rng_);
 }
 
 }  // namespace coda::nas

@@ -92,24 +92,31 @@ std::vector<Genome> initial_batch(const std::vector<GeneDomain>& domains, const 
   return batch;
 }
 
-nlohmann::json members_to_json(const std::vector<Genome>& genomes, const std::vector<Objectives>& objectives) {
-  nlohmann::json a = nlohmann::json::array();
+nlohmann::json population_state(const std::string& strategy, std::size_t generation, const Rng& rng,
+                                const char* key, const std::vector<Genome>& genomes,
+                                const std::vector<Objectives>& objectives) {
+  nlohmann::json members = nlohmann::json::array();
   for (std::size_t i = 0; i < genomes.size(); ++i)
-    a.push_back({{"genome", genomes[i]}, {"values", objectives[i].values}, {"violation", objectives[i].violation}});
-  return a;
+    members.push_back({{"genome", genomes[i]}, {"values", objectives[i].values}, {"violation", objectives[i].violation}});
+  return {{"strategy", strategy}, {"generation", generation}, {"rng", rng.state()}, {key, std::move(members)}};
 }
 
-void members_from_json(const nlohmann::json& j, const std::vector<GeneDomain>& domains, std::vector<Genome>& genomes,
-                       std::vector<Objectives>& objectives) {
+void restore_population(const nlohmann::json& state, const std::string& strategy, const char* key,
+                        const std::vector<GeneDomain>& domains, std::vector<Genome>& genomes,
+                        std::vector<Objectives>& objectives, std::size_t& generation, Rng& rng) {
+  if (state.value("strategy", "") != strategy)
+    throw StrategyError(fmt::format("the checkpoint holds a '{}' state, not {}", state.value("strategy", "?"), strategy));
   genomes.clear();
   objectives.clear();
   try {
-    for (const auto& m : j) {
+    for (const auto& m : state.at(key)) {
       Genome g = m.at("genome").get<Genome>();
       check_genome(domains, g);
       genomes.push_back(std::move(g));
       objectives.push_back({m.at("values").get<std::vector<double>>(), m.at("violation").get<double>()});
     }
+    generation = state.at("generation").get<std::size_t>();
+    rng.restore(state.at("rng").get<std::string>());
   } catch (const nlohmann::json::exception& e) {
     throw StrategyError(fmt::format("invalid strategy state in the checkpoint: {}", e.what()));
   }

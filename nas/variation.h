@@ -39,8 +39,13 @@ Genome draw_new(std::set<Genome>& seen, int tries, Make&& make) {
 /// fewer distinct genomes).
 std::vector<Genome> initial_batch(const std::vector<GeneDomain>& domains, const StrategyOptions& o, Rng& rng);
 
-nlohmann::json members_to_json(const std::vector<Genome>& genomes, const std::vector<Objectives>& objectives);
-void members_from_json(const nlohmann::json& j, const std::vector<GeneDomain>& domains, std::vector<Genome>& genomes,
-                       std::vector<Objectives>& objectives);
+/// A population strategy's checkpoint state: {"strategy": name, "generation", "rng", key: [members]}.
+nlohmann::json population_state(const std::string& strategy, std::size_t generation, const Rng& rng,
+                                const char* key, const std::vector<Genome>& genomes,
+                                const std::vector<Objectives>& objectives);
+/// Reads population_state() back; throws StrategyError when it is another strategy's state or malformed.
+void restore_population(const nlohmann::json& state, const std::string& strategy, const char* key,
+                        const std::vector<GeneDomain>& domains, std::vector<Genome>& genomes,
+                        std::vector<Objectives>& objectives, std::size_t& generation, Rng& rng);
 
 }  // namespace coda::nas::detail
