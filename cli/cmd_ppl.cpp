@@ -15,7 +15,7 @@ namespace coda::cli {
 
 namespace {
 struct PplArgs {
-  std::string checkpoint, arch = "largest", split = "valid", data, corpus, json;
+  std::string checkpoint, arch = "largest", split = "valid", data, corpus, json, calibration = "mse";
   bool integer = false, flt = false;
   int64_t windows = 0, calibration_windows = 8;
   unsigned jobs = 1;
@@ -36,6 +36,10 @@ void add_ppl_command(CLI::App& app, Action& action) {
   sub->add_option("--windows", args->windows, "Evaluate the first N windows of the split (0: all)")->capture_default_str();
   sub->add_option("--calibration-windows", args->calibration_windows,
                   "Windows of training text for the activation scales")->capture_default_str();
+  sub->add_option("--calibration", args->calibration,
+                  "Activation ranges: mse (the clip minimising int8 quantization error) or max (max |x|)")
+      ->check(CLI::IsMember({"mse", "max"}))
+      ->capture_default_str();
   sub->add_option("--data", args->data, "Corpus directory written by `coda data kjv` (default: extract the KJV)")
       ->type_name("DIR");
   sub->add_option("--corpus", args->corpus, "The UTF-8 text file the checkpoint was trained on")->type_name("FILE");
@@ -61,6 +65,7 @@ void add_ppl_command(CLI::App& app, Action& action) {
         j["split"] = args->split;
         j["windows"] = windows;
         j["characters"] = windows * arch.seq;
+        if (!args->flt) j["calibration"] = args->calibration;
         fmt::print("{} on {} ({} windows of {} characters)\n", arch_name(arch), args->split, windows, arch.seq);
         auto report = [&](const char* kind, double ppl, double seconds) {
           const double bpc = std::log2(ppl);
@@ -76,7 +81,8 @@ void add_ppl_command(CLI::App& app, Action& action) {
         }
         if (!args->flt) {
           const auto t0 = clock::now();
-          ippl = integer_perplexity(ck, arch, eval, args->windows, train, args->jobs, args->calibration_windows);
+          ippl = integer_perplexity(ck, arch, eval, args->windows, train, args->jobs, args->calibration_windows,
+                                     parse_range_method(args->calibration));
           report("integer", ippl, std::chrono::duration<double>(clock::now() - t0).count());
         }
         if (fppl > 0 && ippl > 0) {

@@ -13,6 +13,11 @@ namespace {
 
 double max_abs_mat(const Mat& m) { return m.size() == 0 ? 0.0 : static_cast<double>(m.cwiseAbs().maxCoeff()); }
 
+double range_of(const Mat& m, RangeMethod method) {
+  if (method == RangeMethod::MaxAbs) return max_abs_mat(m);
+  return mse_clip_range(std::span<const float>(m.data(), static_cast<size_t>(m.size())));
+}
+
 std::vector<float> copy_block(const Mat& m, int64_t rows, int64_t cols) {
   std::vector<float> out(static_cast<size_t>(rows * cols));
   Eigen::Map<Mat>(out.data(), rows, cols) = m.topLeftCorner(rows, cols);
@@ -36,8 +41,49 @@ std::vector<int32_t> spread_windows(std::span<const int32_t> tokens, int64_t seq
 
 }  // namespace
 
+double mse_clip_range(std::span<const float> values) {
+  double top = 0;
+  for (const float v : values) top = std::max(top, std::fabs(static_cast<double>(v)));
+  if (top == 0) return 0;
+  constexpr int kBins = 2048;
+  std::vector<double> count(kBins, 0.0);
+  for (const float v : values) {
+    const int b = std::min(kBins - 1, static_cast<int>(std::fabs(static_cast<double>(v)) / top * kBins));
+    count[static_cast<size_t>(b)] += 1;
+  }
+  const double n = static_cast<double>(values.size());
+  double best_c = top, best_err = -1;
+  for (int k = 0; k <= 192; ++k) {
+    const double c = top * (1.0 - k / 256.0);
+    const double step = c / 127.0;
+    double err = 0, unclipped = 0;
+    for (int b = 0; b < kBins; ++b) {
+      const double centre = (b + 0.5) * top / kBins;
+      if (centre > c) {
+        err += count[static_cast<size_t>(b)] * (centre - c) * (centre - c);
+      } else {
+        unclipped += count[static_cast<size_t>(b)];
+      }
+    }
+    err += unclipped * step * step / 12.0;
+    err /= n;
+    if (best_err < 0 || err < best_err) {
+      best_err = err;
+      best_c = c;
+    }
+  }
+  return best_c;
+}
+
+RangeMethod parse_range_method(const std::string& name) {
+  if (name == "max") return RangeMethod::MaxAbs;
+  if (name == "mse") return RangeMethod::Mse;
+  throw ArchError("calibration method '" + name + "' is not one of: max, mse");
+}
+
 std::vector<ActivationRanges> calibrate_ranges(const Params& p, const SubnetArch& arch,
-                                               std::span<const int32_t> tokens, int64_t windows, double* embed_range) {
+                                               std::span<const int32_t> tokens, int64_t windows, double* embed_range,
+                                               RangeMethod method) {
   if (windows < 1) throw ArchError("calibration: needs at least one window");
   const std::vector<int32_t> in = spread_windows(tokens, arch.seq, windows);
   ForwardCache c;
@@ -45,16 +91,16 @@ std::vector<ActivationRanges> calibrate_ranges(const Params& p, const SubnetArch
   std::vector<ActivationRanges> r(static_cast<size_t>(arch.layers));
   for (size_t i = 0; i < r.size(); ++i) {
     const LayerCache& l = c.layers[i];
-    r[i].input = i == 0 ? max_abs_mat(c.x0) : r[i - 1].output;
-    r[i].q = max_abs_mat(l.q);
-    r[i].k = max_abs_mat(l.k);
-    r[i].v = max_abs_mat(l.v);
-    r[i].context = max_abs_mat(l.context);
-    r[i].ln1 = max_abs_mat(l.ln1);
-    r[i].gelu = max_abs_mat(l.gelu);
-    r[i].output = max_abs_mat(l.out);
+    r[i].input = i == 0 ? range_of(c.x0, method) : r[i - 1].output;
+    r[i].q = range_of(l.q, method);
+    r[i].k = range_of(l.k, method);
+    r[i].v = range_of(l.v, method);
+    r[i].context = range_of(l.context, method);
+    r[i].ln1 = range_of(l.ln1, method);
+    r[i].gelu = range_of(l.gelu, method);
+    r[i].output = range_of(l.out, method);
   }
-  if (embed_range != nullptr) *embed_range = max_abs_mat(c.x0);
+  if (embed_range != nullptr) *embed_range = range_of(c.x0, method);
   return r;
 }
 
@@ -62,7 +108,7 @@ IntegerLm quantize_subnet(const Params& p, const SubnetArch& arch, int64_t vocab
                           const CalibrationOptions& opt) {
   const int64_t h = arch.hidden, T = arch.seq, d = arch.head_size;
   if (vocab != p.tok_emb.rows()) throw ArchError("quantize: vocab does not match the parameters");
-  const std::vector<ActivationRanges> ranges = calibrate_ranges(p, arch, tokens, opt.windows);
+  const std::vector<ActivationRanges> ranges = calibrate_ranges(p, arch, tokens, opt.windows, nullptr, opt.method);
   IntegerLm m;
   m.arch = arch;
   m.vocab = vocab;
@@ -174,10 +220,10 @@ double integer_nll(const IntegerLm& m, std::span<const int32_t> tokens, int64_t 
 
 double integer_perplexity(const Checkpoint& ck, const SubnetArch& arch, std::span<const int32_t> eval_tokens,
                           int64_t windows, std::span<const int32_t> calibration_tokens, unsigned threads,
-                          int64_t calibration_windows) {
+                          int64_t calibration_windows, RangeMethod method) {
   ck.supernet.check(arch);
   const IntegerLm m = quantize_subnet(ck.params, arch, ck.supernet.vocab, calibration_tokens,
-                                      CalibrationOptions{calibration_windows});
+                                      CalibrationOptions{calibration_windows, method});
   return std::exp(integer_nll(m, eval_tokens, windows, threads));
 }
 

@@ -79,11 +79,20 @@ void gelu_backward(const Mat& x, const Mat& dy, Mat& dx) {
   }
 }
 
+namespace {
+// Probabilities rounded to multiples of 1 / levels (round half away from zero, as the integer softmax rounds).
+void round_probs(const CMapMat& p, int levels, Mat& out) {
+  const auto l = static_cast<float>(levels);
+  out = (p * l).array().round().matrix() / l;
+}
+}  // namespace
+
 void attention_forward(const Mat& q, const Mat& k, const Mat& v, int64_t batch, int64_t seq, int64_t heads,
-                       int64_t d, Mat& probs, Mat& context) {
+                       int64_t d, Mat& probs, Mat& context, int prob_levels) {
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   probs.resize(batch * heads, seq * seq);
   context.resize(batch * seq, heads * d);
+  Mat pq;
   for (int64_t b = 0; b < batch; ++b) {
     for (int64_t h = 0; h < heads; ++h) {
       MapMat p(probs.row(b * heads + h).data(), seq, seq);
@@ -101,23 +110,33 @@ void attention_forward(const Mat& q, const Mat& k, const Mat& v, int64_t batch, 
         for (int64_t j = 0; j <= i; ++j) row[j] *= inv;
         for (int64_t j = i + 1; j < seq; ++j) row[j] = 0.0f;
       }
-      context.block(b * seq, h * d, seq, d).noalias() = p * v.block(b * seq, h * d, seq, d);
+      if (prob_levels > 0) {
+        round_probs(CMapMat(p.data(), seq, seq), prob_levels, pq);
+        context.block(b * seq, h * d, seq, d).noalias() = pq * v.block(b * seq, h * d, seq, d);
+      } else {
+        context.block(b * seq, h * d, seq, d).noalias() = p * v.block(b * seq, h * d, seq, d);
+      }
     }
   }
 }
 
 void attention_backward(const Mat& q, const Mat& k, const Mat& v, const Mat& probs, const Mat& dcontext, int64_t batch,
-                        int64_t seq, int64_t heads, int64_t d, Mat& dq, Mat& dk, Mat& dv) {
+                        int64_t seq, int64_t heads, int64_t d, Mat& dq, Mat& dk, Mat& dv, int prob_levels) {
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   dq.resize(q.rows(), q.cols());
   dk.resize(k.rows(), k.cols());
   dv.resize(v.rows(), v.cols());
-  Mat dp(seq, seq);
+  Mat dp(seq, seq), pq;
   for (int64_t b = 0; b < batch; ++b) {
     for (int64_t h = 0; h < heads; ++h) {
       CMapMat p(probs.row(b * heads + h).data(), seq, seq);
       const auto dc = dcontext.block(b * seq, h * d, seq, d);
-      dv.block(b * seq, h * d, seq, d).noalias() = p.transpose() * dc;
+      if (prob_levels > 0) {
+        round_probs(p, prob_levels, pq);
+        dv.block(b * seq, h * d, seq, d).noalias() = pq.transpose() * dc;
+      } else {
+        dv.block(b * seq, h * d, seq, d).noalias() = p.transpose() * dc;
+      }
       dp.noalias() = dc * v.block(b * seq, h * d, seq, d).transpose();
       // dS = P o (dP - rowsum(dP o P)), times the score scale (masked entries have P = 0).
       for (int64_t i = 0; i < seq; ++i) {

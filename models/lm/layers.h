@@ -41,10 +41,14 @@ void gelu_backward(const Mat& x, const Mat& dy, Mat& dx);
 // ---- causal multi-head self-attention core: context = softmax(q k^T / sqrt(d), causal) v per sequence and head ----
 // q, k, v: [batch * seq][heads * head_size]; head h in columns [h * d, (h + 1) * d). probs keeps the
 // softmax output per (sequence, head) for the backward pass: [batch * heads][seq * seq].
+// prob_levels > 0 (quantization-aware training): the context is computed from the probabilities rounded to
+// multiples of 1/prob_levels, as the integer datapath stores them (int8, scale 1/127: prob_levels = 127); probs
+// keeps the unrounded values, and the backward pass treats the rounding as the identity (straight-through) except
+// that dv uses the rounded probabilities the forward pass used.
 void attention_forward(const Mat& q, const Mat& k, const Mat& v, int64_t batch, int64_t seq, int64_t heads,
-                       int64_t head_size, Mat& probs, Mat& context);
+                       int64_t head_size, Mat& probs, Mat& context, int prob_levels = 0);
 void attention_backward(const Mat& q, const Mat& k, const Mat& v, const Mat& probs, const Mat& dcontext, int64_t batch,
-                        int64_t seq, int64_t heads, int64_t head_size, Mat& dq, Mat& dk, Mat& dv);
+                        int64_t seq, int64_t heads, int64_t head_size, Mat& dq, Mat& dk, Mat& dv, int prob_levels = 0);
 
 // ---- softmax cross-entropy: mean over rows of -log softmax(logits)[target] ----
 // Returns the mean loss (nats); dlogits = (softmax - onehot) / rows. targets.size() == logits.rows().

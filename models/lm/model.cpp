@@ -112,7 +112,8 @@ void add_scaled(Params& dst, const Params& src, float scale) {
   }
 }
 
-void forward(const Params& p, const SubnetArch& arch, std::span<const int32_t> tokens, ForwardCache& c) {
+void forward(const Params& p, const SubnetArch& arch, std::span<const int32_t> tokens, ForwardCache& c,
+             int prob_levels) {
   const int64_t h = arch.hidden, T = arch.seq, d = arch.head_size;
   if (T < 1 || tokens.size() % static_cast<size_t>(T) != 0) throw std::invalid_argument("forward: tokens must be batch x seq");
   if (arch.layers > std::ssize(p.layers)) throw std::invalid_argument("forward: more layers than the supernet");
@@ -128,7 +129,7 @@ void forward(const Params& p, const SubnetArch& arch, std::span<const int32_t> t
     linear_forward(lc.x, l.wq.topLeftCorner(h, a), l.bq.head(a), lc.q);
     linear_forward(lc.x, l.wk.topLeftCorner(h, a), l.bk.head(a), lc.k);
     linear_forward(lc.x, l.wv.topLeftCorner(h, a), l.bv.head(a), lc.v);
-    attention_forward(lc.q, lc.k, lc.v, batch, T, heads, d, lc.probs, lc.context);
+    attention_forward(lc.q, lc.k, lc.v, batch, T, heads, d, lc.probs, lc.context, prob_levels);
     linear_forward(lc.context, l.wo.topLeftCorner(a, h), l.bo.head(h), lc.attn);
     lc.res1 = lc.attn + lc.x;
     layernorm_forward(lc.res1, l.ln1_gamma.head(h), l.ln1_beta.head(h), lc.ln1, lc.ln1_cache);
@@ -145,8 +146,9 @@ void forward(const Params& p, const SubnetArch& arch, std::span<const int32_t> t
 }
 
 double forward_backward(const Params& p, const SubnetArch& arch, std::span<const int32_t> tokens,
-                        std::span<const int32_t> targets, Params& g, float grad_scale, ForwardCache& c) {
-  forward(p, arch, tokens, c);
+                        std::span<const int32_t> targets, Params& g, float grad_scale, ForwardCache& c,
+                        int prob_levels) {
+  forward(p, arch, tokens, c, prob_levels);
   Mat dlogits;
   const double loss = softmax_xent(c.logits, targets, &dlogits);
   dlogits *= grad_scale;
@@ -171,7 +173,7 @@ double forward_backward(const Params& p, const SubnetArch& arch, std::span<const
     // ln1 = LN1(attn + x)
     layernorm_backward(dln1, l.ln1_gamma.head(h), lc.ln1_cache, dres, gl.ln1_gamma.head(h), gl.ln1_beta.head(h));
     linear_backward(lc.context, l.wo.topLeftCorner(a, h), dres, dctx, gl.wo.topLeftCorner(a, h), gl.bo.head(h));
-    attention_backward(lc.q, lc.k, lc.v, lc.probs, dctx, batch, T, heads, d, dq, dk, dv);
+    attention_backward(lc.q, lc.k, lc.v, lc.probs, dctx, batch, T, heads, d, dq, dk, dv, prob_levels);
     dx = dres;
     linear_backward(lc.x, l.wq.topLeftCorner(h, a), dq, dtmp, gl.wq.topLeftCorner(h, a), gl.bq.head(a));
     dx += dtmp;

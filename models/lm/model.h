@@ -60,10 +60,13 @@ struct ForwardCache {
 };
 
 // Forward of `arch` on tokens [batch * arch.seq] (batch-major). Fills cache (every intermediate tensor).
-void forward(const Params& p, const SubnetArch& arch, std::span<const int32_t> tokens, ForwardCache& cache);
+// prob_levels: quantization-aware attention probabilities (attention_forward); 0 for the float model.
+void forward(const Params& p, const SubnetArch& arch, std::span<const int32_t> tokens, ForwardCache& cache,
+             int prob_levels = 0);
 // Loss (mean nats over all positions) of forward + backward; adds the subnet's gradient times grad_scale into
 // grads (only the subnet's slices are touched).
 double forward_backward(const Params& p, const SubnetArch& arch, std::span<const int32_t> tokens,
-                        std::span<const int32_t> targets, Params& grads, float grad_scale, ForwardCache& cache);
+                        std::span<const int32_t> targets, Params& grads, float grad_scale, ForwardCache& cache,
+                        int prob_levels = 0);
 
 }  // namespace coda::models::lm

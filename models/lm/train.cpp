@@ -44,6 +44,7 @@ nlohmann::ordered_json train_json(const TrainConfig& c) {
   j["adam_eps"] = c.adam_eps;
   j["grad_clip"] = c.grad_clip;
   j["random_subnets"] = c.random_subnets;
+  j["quantized_probs"] = c.quantized_probs;
   j["seed"] = c.seed;
   j["checkpoint_every"] = c.checkpoint_every;
   j["eval_every"] = c.eval_every;
@@ -99,6 +100,8 @@ void TrainConfig::validate() const {
   need(adam_eps > 0, "adam_eps", "must be > 0");
   need(grad_clip >= 0, "grad_clip", "must be >= 0");
   need(random_subnets >= 0, "random_subnets", "must be >= 0");
+  need(quantized_probs >= 0 && quantized_probs <= 32767, "quantized_probs",
+       fmt::format("must be 0 (off) or the probability levels (127 for int8), got {}", quantized_probs));
   need(checkpoint_every >= 0, "checkpoint_every", "must be >= 0");
   need(eval_every >= 0, "eval_every", "must be >= 0");
   need(eval_windows >= 1, "eval_windows", "must be >= 1");
@@ -179,6 +182,7 @@ Checkpoint load_checkpoint(const fs::path& path) {
     c.adam_eps = t.at("adam_eps");
     c.grad_clip = t.at("grad_clip");
     c.random_subnets = t.at("random_subnets");
+    c.quantized_probs = t.value("quantized_probs", int64_t{0});  // absent in checkpoints before the option
     c.seed = t.at("seed");
     c.checkpoint_every = t.at("checkpoint_every");
     c.eval_every = t.at("eval_every");
@@ -292,7 +296,8 @@ double Trainer::step(std::span<const int32_t> train_tokens, TrainProgress* info)
   double sum = 0.0;
   std::vector<double> losses;
   for (const SubnetArch& a : subnets) {
-    losses.push_back(forward_backward(ck_.params, a, in, tgt, grads_, scale, cache_));
+    losses.push_back(forward_backward(ck_.params, a, in, tgt, grads_, scale, cache_,
+                                       static_cast<int>(tc.quantized_probs)));
     sum += losses.back();
   }
   const double loss = sum / static_cast<double>(subnets.size());

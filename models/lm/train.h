@@ -30,6 +30,9 @@ struct TrainConfig {
   double beta1 = 0.9, beta2 = 0.99, adam_eps = 1e-8;
   double grad_clip = 1.0;        // global L2 norm; 0 disables
   int64_t random_subnets = 2;    // sandwich: largest + smallest + this many random subnets
+  // Quantization-aware training of the attention probabilities (attention_forward): 0 off; 127 rounds them as the
+  // integer datapath stores them (int8, scale 1/127). Evaluation (float_nll) always runs the float model.
+  int64_t quantized_probs = 0;
   uint64_t seed = 1;
   int64_t checkpoint_every = 100;  // steps; 0: only at the end
   int64_t eval_every = 100;        // steps; 0: never during training

@@ -153,6 +153,7 @@ SupernetSpace parse_supernet_space(const std::string& yaml, const std::string& o
              {"beta2", num_key(tc.beta2)},
              {"grad_clip", num_key(tc.grad_clip)},
              {"random_subnets", int_key(tc.random_subnets, 0)},
+             {"quantized_probs", int_key(tc.quantized_probs, 0)},
              {"seed", int_key(seed, 0)},
              {"checkpoint_every", int_key(tc.checkpoint_every, 0)},
              {"eval_every", int_key(tc.eval_every, 0)},

@@ -163,6 +163,45 @@ TEST(LmLayers, CausalAttentionGradientsAndMask) {
   EXPECT_EQ((c2.topRows(seq - 1) - c.topRows(seq - 1)).norm(), 0.0f);
 }
 
+TEST(LmLayers, QuantizationAwareAttentionProbabilities) {
+  const int64_t batch = 2, seq = 5, heads = 2, d = 3;
+  const Mat q = random_mat(batch * seq, heads * d, 22), k = random_mat(batch * seq, heads * d, 23),
+            v = random_mat(batch * seq, heads * d, 24);
+  const Mat r = random_mat(batch * seq, heads * d, 25);
+  Mat p0, c0, p1, c1;
+  attention_forward(q, k, v, batch, seq, heads, d, p0, c0);
+  attention_forward(q, k, v, batch, seq, heads, d, p1, c1, 127);
+  EXPECT_EQ((p1 - p0).norm(), 0.0f);  // the cache keeps the unrounded probabilities
+  double max_diff = 0;
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t h = 0; h < heads; ++h) {
+      // The context is what the integer datapath computes: probabilities rounded to multiples of 1/127.
+      const Mat pr = Eigen::Map<const Mat>(p0.row(b * heads + h).data(), seq, seq);
+      const Mat rounded = (pr * 127.0f).array().round().matrix() / 127.0f;
+      const Mat expect = rounded * v.block(b * seq, h * d, seq, d);
+      const Mat got = c1.block(b * seq, h * d, seq, d);
+      EXPECT_LT((got - expect).cwiseAbs().maxCoeff(), 1e-6f);
+      max_diff = std::max(max_diff, static_cast<double>((got - c0.block(b * seq, h * d, seq, d)).cwiseAbs().maxCoeff()));
+    }
+  }
+  EXPECT_GT(max_diff, 1e-4);  // the rounding is visible
+  // Backward: dv from the rounded probabilities the forward pass used; dq, dk straight through (= float).
+  Mat dq0, dk0, dv0, dq1, dk1, dv1;
+  attention_backward(q, k, v, p0, r, batch, seq, heads, d, dq0, dk0, dv0);
+  attention_backward(q, k, v, p1, r, batch, seq, heads, d, dq1, dk1, dv1, 127);
+  EXPECT_EQ((dq1 - dq0).norm(), 0.0f);
+  EXPECT_EQ((dk1 - dk0).norm(), 0.0f);
+  // dv is exact for the rounded forward (linear in v): finite differences of dot(context, r) in v.
+  Mat vv = v;
+  auto f = [&] {
+    Mat p, c;
+    attention_forward(q, k, vv, batch, seq, heads, d, p, c, 127);
+    return dot(c, r);
+  };
+  expect_grad(f, vv.data(), vv.size(), dv1.data());
+  EXPECT_GT((dv1 - dv0).norm(), 0.0f);
+}
+
 TEST(LmLayers, SoftmaxXentValuesAndGradients) {
   Mat logits = Mat::Zero(2, 4);
   const std::vector<int32_t> t{1, 3};

@@ -290,6 +290,53 @@ TEST_F(LmInteger, LayersAreTheModelsEncoderLayerExecutor) {
   EXPECT_GT(cosine_similarity(deq, ref_float), 0.99);
 }
 
+TEST(LmCalibration, MseClipRange) {
+  // Evenly spread values: clipping only adds error, so the range stays near the maximum.
+  std::vector<float> even;
+  for (int i = -1000; i <= 1000; ++i) even.push_back(static_cast<float>(i) / 1000.0f);
+  EXPECT_GT(mse_clip_range(even), 0.95);
+  EXPECT_LE(mse_clip_range(even), 1.0);
+  // A long (Laplace, b = 1) tail: the known MSE-optimal 8-bit clip is ~9.89 b (Banner et al., ACIQ), below the
+  // sample maximum ln(N) ~ 12.9 for N = 200,001 quantiles.
+  std::vector<float> laplace;
+  const int n = 200001;
+  for (int i = 0; i < n; ++i) {
+    const float x = static_cast<float>(-std::log(1.0 - (i + 0.5) / n));
+    laplace.push_back(i % 2 ? x : -x);
+  }
+  const double c = mse_clip_range(laplace);
+  EXPECT_NEAR(c, 9.89, 0.2);
+  EXPECT_EQ(mse_clip_range(laplace), c);  // deterministic
+  EXPECT_EQ(mse_clip_range(std::vector<float>{}), 0.0);
+  EXPECT_EQ(mse_clip_range(std::vector<float>(8, 0.0f)), 0.0);
+  EXPECT_EQ(parse_range_method("max"), RangeMethod::MaxAbs);
+  EXPECT_EQ(parse_range_method("mse"), RangeMethod::Mse);
+  EXPECT_THROW(parse_range_method("percentile"), ArchError);
+}
+
+TEST(LmTrain, QuantizedProbsOptionIsValidatedAndStored) {
+  TrainConfig c = tiny_train(3);
+  c.quantized_probs = -1;
+  try {
+    c.validate();
+    FAIL() << "negative quantized_probs accepted";
+  } catch (const ArchError& e) {
+    EXPECT_NE(std::string(e.what()).find("training.quantized_probs"), std::string::npos) << e.what();
+  }
+  c.quantized_probs = 127;
+  TinySetup s;
+  Trainer tr(tiny_space(s.vocab.size()), c, s.vocab, "tiny");
+  const fs::path path = fs::temp_directory_path() / ("coda_lm_qat_" + std::to_string(::getpid()) + ".bin");
+  tr.run(s.train, s.valid, path, nullptr);
+  EXPECT_EQ(load_checkpoint(path).train.quantized_probs, 127);
+  // Quantization-aware steps train different weights than float steps from the same seed.
+  Trainer plain(tiny_space(s.vocab.size()), tiny_train(3), s.vocab, "tiny");
+  for (int i = 0; i < 3; ++i) plain.step(s.train);
+  EXPECT_NE(flat(plain.checkpoint().params), flat(tr.checkpoint().params));
+  fs::remove(path);
+  fs::remove(path.string() + ".state");
+}
+
 TEST_F(LmInteger, PerplexityCloseToFloatAndThreadIndependent) {
   const Checkpoint& ck = trainer_->checkpoint();
   for (const SubnetArch& arch : {ck.supernet.largest(), ck.supernet.smallest()}) {
@@ -299,6 +346,9 @@ TEST_F(LmInteger, PerplexityCloseToFloatAndThreadIndependent) {
     EXPECT_EQ(i1, i3);
     EXPECT_LT(f, 0.5 * static_cast<double>(setup_->vocab.size()));  // learned something
     EXPECT_NEAR(i1 / f, 1.0, 0.05) << arch_name(arch);
+    // Max-abs ranges are a valid calibration too (coda ppl --calibration max); both are deterministic.
+    const double imax = integer_perplexity(ck, arch, setup_->valid, 0, setup_->train, 1, 8, RangeMethod::MaxAbs);
+    EXPECT_NEAR(imax / f, 1.0, 0.05) << arch_name(arch);
   }
   EXPECT_THROW(integer_perplexity(ck, SubnetArch{3, 16, 8, 16, {1, 1, 1}, {32, 32, 32}}, setup_->valid, 0,
                                   setup_->train),
