@@ -10,13 +10,14 @@
 #include "cli/commands.h"
 #include "cli/lm_common.h"
 #include "models/lm/integer.h"
+#include "models/lm/sensitivity.h"
 
 namespace coda::cli {
 
 namespace {
 struct PplArgs {
   std::string checkpoint, arch = "largest", split = "valid", data, corpus, json, calibration = "mse";
-  bool integer = false, flt = false;
+  bool integer = false, flt = false, sensitivity = false;
   int64_t windows = 0, calibration_windows = 8;
   unsigned jobs = 1;
 };
@@ -40,6 +41,9 @@ void add_ppl_command(CLI::App& app, Action& action) {
                   "Activation ranges: mse (the clip minimising int8 quantization error) or max (max |x|)")
       ->check(CLI::IsMember({"mse", "max"}))
       ->capture_default_str();
+  sub->add_flag("--sensitivity", args->sensitivity,
+                "Also the float perplexity with each quantization step alone emulated (weights per tensor / per "
+                "channel, each activation, the probabilities), relative to float");
   sub->add_option("--data", args->data, "Corpus directory written by `coda data kjv` (default: extract the KJV)")
       ->type_name("DIR");
   sub->add_option("--corpus", args->corpus, "The UTF-8 text file the checkpoint was trained on")->type_name("FILE");
@@ -88,6 +92,20 @@ void add_ppl_command(CLI::App& app, Action& action) {
         if (fppl > 0 && ippl > 0) {
           fmt::print("  integer / float: {:+.2f} %\n", 100.0 * (ippl / fppl - 1.0));
           j["integer_vs_float_percent"] = 100.0 * (ippl / fppl - 1.0);
+        }
+        if (args->sensitivity) {
+          const auto t0 = clock::now();
+          const std::vector<QuantSensitivity> s =
+              quantization_sensitivity(ck, arch, eval, args->windows, train, args->calibration_windows,
+                                       parse_range_method(args->calibration));
+          fmt::print("  quantization sensitivity ({} calibration, {:.1f} s): float perplexity with one step quantized\n",
+                     args->calibration, std::chrono::duration<double>(clock::now() - t0).count());
+          nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+          for (const QuantSensitivity& q : s) {
+            fmt::print("    {:<28} {:.4f}  {:+.2f} %\n", q.step, q.perplexity, 100.0 * q.relative);
+            rows.push_back({{"step", q.step}, {"perplexity", q.perplexity}, {"relative_percent", 100.0 * q.relative}});
+          }
+          j["sensitivity"] = rows;
         }
         if (!args->json.empty()) write_file_atomic(args->json, j.dump(2) + "\n");
         return 0;

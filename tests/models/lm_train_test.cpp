@@ -11,6 +11,7 @@
 
 #include "models/lm/corpus.h"
 #include "models/lm/integer.h"
+#include "models/lm/sensitivity.h"
 #include "models/lm/train.h"
 
 namespace coda::models::lm {
@@ -335,6 +336,27 @@ TEST(LmTrain, QuantizedProbsOptionIsValidatedAndStored) {
   EXPECT_NE(flat(plain.checkpoint().params), flat(tr.checkpoint().params));
   fs::remove(path);
   fs::remove(path.string() + ".state");
+}
+
+TEST_F(LmInteger, QuantizationSensitivityTable) {
+  const Checkpoint& ck = trainer_->checkpoint();
+  const SubnetArch arch = ck.supernet.smallest();
+  const std::vector<QuantSensitivity> s = quantization_sensitivity(ck, arch, setup_->valid, 0, setup_->train);
+  const std::vector<std::string> names{"float", "weights per tensor", "weights per output channel", "embedding", "q",
+                                       "k", "v", "probabilities", "context", "ln1", "gelu", "layer output",
+                                       "all activations"};
+  ASSERT_EQ(s.size(), names.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    EXPECT_EQ(s[i].step, names[i]);
+    EXPECT_NEAR(s[i].relative, s[i].perplexity / s[0].perplexity - 1.0, 1e-12);
+    EXPECT_GT(s[i].relative, -0.05) << s[i].step;  // emulated quantization does not help much, if at all
+    EXPECT_LT(s[i].relative, 0.10) << s[i].step;
+  }
+  // The first row is the float subnet: the same perplexity as float_perplexity on the same windows.
+  EXPECT_NEAR(s[0].perplexity, float_perplexity(ck, arch, setup_->valid, 0), 1e-6 * s[0].perplexity);
+  EXPECT_EQ(s[0].relative, 0.0);
+  // Quantizing something changes the result.
+  EXPECT_NE(s[7].perplexity, s[0].perplexity);
 }
 
 TEST_F(LmInteger, PerplexityCloseToFloatAndThreadIndependent) {
