@@ -22,11 +22,13 @@
 
 namespace coda::rtl {
 class MeshRtl;
+class OsMeshRtl;
 }
 
 namespace coda::cosim {
 
 struct ReplayOptions {
+  isa::Dataflow dataflow = isa::Dataflow::WS;  // which RTL mesh: weight- or output-stationary
   std::string vcd;            // write a VCD of the RTL mesh (empty: none)
   bool keep_timeline = false; // keep per-operation RTL cycles in ReplayResult::timeline (tests)
 };
@@ -63,7 +65,8 @@ struct ReplayResult {
 // program order, as the engine reports them), then call finish().
 class MeshReplayer final : public engine::MeshObserver {
  public:
-  // Throws std::invalid_argument if no Verilated mesh exists for `dim` (4, 8, 16).
+  // Throws std::invalid_argument if no Verilated mesh exists for `dim` (4, 8, 16). The events must be of
+  // options.dataflow (on_mesh throws otherwise).
   explicit MeshReplayer(int dim, ReplayOptions options = {});
   ~MeshReplayer() override;
   void on_mesh(const engine::MeshEvent& e) override;
@@ -88,13 +91,27 @@ class MeshReplayer final : public engine::MeshObserver {
     Op op;
     uint64_t next_row = 0;
   };
-  void advance_until(uint64_t cycle);  // simulates cycles < `cycle`
+  void advance_until(uint64_t until);  // simulates cycles < `until`
   void step();
   void present(Port& port, bool left);
   bool accept(Port& port, bool left, bool ready);
   void mismatch(const std::string& what);
 
-  std::unique_ptr<rtl::MeshRtl> rtl_;
+  // Port-level operations on whichever RTL mesh is replayed.
+  void set_a(bool valid, const int8_t* row, bool first, bool flip, bool last, uint64_t rows);
+  void set_b(bool valid, const int8_t* row, bool first, bool last);
+  void settle();
+  bool a_ready() const;
+  bool b_ready() const;
+  bool out_valid() const;
+  int32_t out(int j) const;
+  void tick();
+  uint64_t cycle() const;
+  void skip_to(uint64_t cycle);
+
+  std::unique_ptr<rtl::MeshRtl> rtl_;      // WS
+  std::unique_ptr<rtl::OsMeshRtl> os_;     // OS
+  bool os_mode_ = false;
   ReplayOptions options_;
   int dim_;
   Port left_, top_;
@@ -104,10 +121,14 @@ class MeshReplayer final : public engine::MeshObserver {
   ReplayResult r_;
 };
 
+// The dataflow a GEMM co-simulation runs: OS when the config builds only OS (mesh.dataflow: os), else WS.
+isa::Dataflow cosim_dataflow(const config::HwConfig& hw);
+
 // Throws config::InputError (naming `config_file` and the key) when the config's mesh differs from the
 // Verilated one: DIM 4, 8 or 16 (rows = cols), input_bits 8, acc_bits 32, spatial_acc_bits 20,
-// output_delay_cycles 1, tile_latency_cycles 1, and the WS dataflow enabled.
-void check_mesh_config(const config::HwConfig& hw, const std::string& config_file);
+// output_delay_cycles 1, tile_latency_cycles 1, and `dataflow` enabled by mesh.dataflow.
+void check_mesh_config(const config::HwConfig& hw, const std::string& config_file,
+                       isa::Dataflow dataflow = isa::Dataflow::WS);
 
 struct GemmCosim {
   sim::SimResult engine;  // the engine's run (functional, verified against the models/ reference)
@@ -115,8 +136,8 @@ struct GemmCosim {
   bool ok() const { return rtl.ok() && engine.verify.mismatches == 0; }
 };
 
-// C = A x B (M x K x N, random int8 operands from `seed`) through the engine in functional mode, its mesh
-// operations replayed through the RTL mesh of the config's DIM.
+// C = A x B (M x K x N, random int8 operands from `seed`) through the engine in functional mode with
+// options.dataflow, its mesh operations replayed through the RTL mesh of that dataflow and the config's DIM.
 GemmCosim cosim_gemm(const config::HwConfig& hw, int64_t m, int64_t k, int64_t n, uint64_t seed,
                      const ReplayOptions& options = {});
 
