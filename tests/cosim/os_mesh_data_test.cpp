@@ -40,7 +40,7 @@ std::vector<int32_t> run_tile(rtl::OsMeshRtl& m, const Tile& t) {
     for (int r = 0; r < dim; ++r) m.tick();  // D rows enter at least DIM cycles before the compute
   }
   for (int guard = 0; guard < 4 * dim; ++guard) m.tick();  // the preload is complete long before
-  std::vector<int8_t> col(size_t(dim));
+  std::vector<int8_t> col(static_cast<size_t>(dim));
   std::vector<int32_t> out(size_t(dim * dim), -1);
   int fed = 0, beats = 0;
   uint64_t last_col = 0;

@@ -5,6 +5,8 @@
 // Whole tiled GEMMs with the OS dataflow go through cosim_gemm at DIM 4, 8 and 16.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <string>
 #include <vector>
 
 #include "sim/config/diagnostics.h"
@@ -102,10 +104,13 @@ TEST_P(OsMeshTiming, OnePreloadAndCompute) {
     const auto& cmp = r.timeline[1];
     // The preload streams max(K, 4) beats; the compute enters when the B buffer is complete.
     EXPECT_EQ(cmp.rtl_feed, pre.rtl_feed + std::max<uint64_t>(s.k, 4)) << "k " << s.k;
+    // The timeline lists the written rows in the order they leave: row rows-1 first, row 0 last.
     ASSERT_EQ(cmp.rtl_rows.size(), s.rows);
     const uint64_t last_col = cmp.rtl_feed + s.k - 1;
-    for (uint64_t i = 0; i < s.rows; ++i)
-      EXPECT_EQ(cmp.rtl_rows[i], os_row_exit(last_col, dim, i)) << "rows " << s.rows << " k " << s.k << " row " << i;
+    for (uint64_t n = 0; n < s.rows; ++n) {
+      const uint64_t i = s.rows - 1 - n;
+      EXPECT_EQ(cmp.rtl_rows[n], os_row_exit(last_col, dim, i)) << "rows " << s.rows << " k " << s.k << " row " << i;
+    }
   }
 }
 
@@ -129,7 +134,7 @@ TEST_P(OsMeshTiming, BackToBackComputesDrainOneRowPerCycle) {
     EXPECT_EQ(op.rtl_feed, std::max(op.ready, r.timeline[k - 1].rtl_feed + uint64_t(dim)) + op.stall) << "compute " << k;
     // Bottom row first: the previous compute's row 0 is its last beat, this compute's row DIM-1 its first.
     if (op.ready <= r.timeline[k - 1].rtl_feed + uint64_t(dim) && op.stall == 0) {
-      EXPECT_EQ(op.rtl_rows.back(), r.timeline[k - 1].rtl_rows.front() + 1) << "compute " << k;
+      EXPECT_EQ(op.rtl_rows.front(), r.timeline[k - 1].rtl_rows.back() + 1) << "compute " << k;
       ++contiguous;
     }
   }
@@ -169,12 +174,54 @@ TEST_P(OsMeshTiming, MixedShapesAndPreloadOverlap) {
   const auto b_bank = uint32_t(hw.scratchpad.capacity_kb * 1024 / hw.scratchpad.banks / hw.sp_row_bytes());
   std::vector<isa::Command> cmds;
   const uint16_t ks[] = {1, d, 2, 3, d, 1, uint16_t(dim / 2)};
-  const uint16_t rows[] = {d, 3, 1, d, 2, d, 5};
+  const uint16_t rows[] = {d, 3, 1, d, 2, d, std::min<uint16_t>(5, d)};
   for (uint32_t i = 0; i < 7; ++i) {
     cmds.push_back(preload(isa::LocalAddr::sp(b_bank + i * d), ks[i], isa::LocalAddr::acc(i * d), rows[i], d));
-    cmds.push_back(compute(true, std::min<uint16_t>(rows[i], d), ks[i], i * d));
+    cmds.push_back(compute(true, rows[i], ks[i], i * d));
   }
   expect_equal_timing(replay(dim, cmds));
+}
+
+// The rows of docs/validation.md's OS table: each op's entries (engine/RTL) and the mesh cycles, printed, and
+// asserted equal.
+TEST(OsMeshTable, SingleOperationsAgree) {
+  for (int64_t dim : {4, 8, 16}) {
+    const auto d = uint16_t(dim);
+    struct Row {
+      const char* name;
+      std::vector<isa::Command> cmds;
+    };
+    std::vector<Row> rows;
+    rows.push_back({"preload + compute, K = DIM, DIM rows",
+                    {preload(isa::LocalAddr::sp(1024), d, isa::LocalAddr::acc(0), d, d), compute(true, d, d)}});
+    rows.push_back({"preload + compute, K = 3 (4-column floor), DIM rows",
+                    {preload(isa::LocalAddr::sp(1024), 3, isa::LocalAddr::acc(0), d, d), compute(true, d, 3)}});
+    rows.push_back({"preload + compute, K = DIM, 3 rows",
+                    {preload(isa::LocalAddr::sp(1024), d, isa::LocalAddr::acc(0), 3, d), compute(true, 3, d)}});
+    std::vector<isa::Command> b2b{preload(isa::LocalAddr::sp(1024), d, isa::LocalAddr::acc(0), d, d), compute(true, d, d)};
+    std::vector<isa::Command> short_k{preload(isa::LocalAddr::sp(1024), 1, isa::LocalAddr::acc(0), d, d),
+                                      compute(true, d, 1)};
+    for (uint32_t i = 1; i < 6; ++i) {
+      b2b.push_back(preload(isa::LocalAddr::garbage(), d, isa::LocalAddr::acc(i * d), d, d));
+      b2b.push_back(compute(false, d, d, i * d));
+    }
+    for (uint32_t i = 1; i < 5; ++i) {
+      short_k.push_back(preload(isa::LocalAddr::garbage(), 1, isa::LocalAddr::acc(i * d), d, d));
+      short_k.push_back(compute(false, d, 1, i * d));
+    }
+    rows.push_back({"6 back-to-back computes (one preload), K = DIM", b2b});
+    rows.push_back({"5 computes with K = 1 (drains DIM apart)", short_k});
+    for (const Row& row : rows) {
+      const auto r = replay(dim, row.cmds);
+      expect_equal_timing(r);
+      std::string entries;
+      for (const auto& op : r.timeline)
+        entries += (entries.empty() ? "" : " ") + std::string(op.kind == engine::MeshEvent::Kind::Preload ? "P" : "C") +
+                   std::to_string(op.engine_feed) + "/" + std::to_string(op.rtl_feed);
+      std::printf("| %s | %d | %s | %llu | %llu |\n", row.name, int(dim), entries.c_str(),
+                  static_cast<unsigned long long>(r.engine_mesh_end), static_cast<unsigned long long>(r.rtl_mesh_end));
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Dims, OsMeshTiming, ::testing::Values(4, 8, 16));
