@@ -270,6 +270,50 @@ TEST(OsGemmCosimStalls, ContendedMemoriesStillMatchCycleForCycle) {
   }
 }
 
+// The OS replay has teeth: a wrong exit cycle, a wrong value or the wrong row order in the engine's report is
+// caught.
+TEST(OsMeshReplay, ReportsWrongTimingAndValues) {
+  const std::vector<int8_t> ones(16, 1);
+  std::vector<int32_t> result(16, 4);  // 4x4 ones times 4x4 ones
+  engine::MeshEvent p;
+  p.kind = engine::MeshEvent::Kind::Preload;
+  p.dataflow = isa::Dataflow::OS;
+  p.rows = p.occupancy = 4;
+  p.operand = ones;
+  engine::MeshEvent c;
+  c.kind = engine::MeshEvent::Kind::ComputePreloaded;
+  c.dataflow = isa::Dataflow::OS;
+  c.ready = 1;
+  c.feed = 4;  // the B buffer is complete after 4 beats
+  c.rows = c.occupancy = c.out_rows = 4;
+  c.first_out = (4 + 4 - 1) + 2 * 4 + 1;  // last column + 2 * DIM + output delay; row 3 first
+  c.write_start = c.first_out;
+  c.operand = ones;
+  c.result = result;
+  auto run = [&](const engine::MeshEvent& pre, const engine::MeshEvent& cmp) {
+    cosim::ReplayOptions opt;
+    opt.dataflow = isa::Dataflow::OS;
+    cosim::MeshReplayer rep(4, opt);
+    rep.on_mesh(pre);
+    rep.on_mesh(cmp);
+    return rep.finish();
+  };
+  const auto good = run(p, c);
+  EXPECT_TRUE(good.ok()) << good.first_mismatch;
+  EXPECT_EQ(good.rows_compared, 4u);
+  EXPECT_EQ(good.values_compared, 16u);
+  EXPECT_EQ(good.rtl_mesh_end, c.first_out + 4);
+  auto late = c;
+  late.first_out += 1;
+  EXPECT_EQ(run(p, late).row_timing_mismatches, 4u);
+  result[1 * 4 + 2] = 5;  // C[1][2]
+  auto wrong = c;
+  wrong.result = result;
+  const auto r = run(p, wrong);
+  EXPECT_EQ(r.value_mismatches, 1u);
+  EXPECT_NE(r.first_mismatch.find("C[1][2] = 4 in the RTL, 5 in the engine"), std::string::npos) << r.first_mismatch;
+}
+
 TEST(OsGemmCosimConfig, DataflowFollowsTheConfig) {
   auto hw = hw_dim(8);
   hw.mesh.dataflow = config::Dataflow::OS;
