@@ -8,6 +8,11 @@
 // the mesh (scratchpad bank conflicts, accumulator write back-pressure) the engine reports as `stall`: the
 // controller holds the operand back by that many cycles at the first cycle the RTL would take it. Every
 // operand's entry cycle and every output row's exit cycle is compared with the engine's.
+//
+// Both dataflows: ReplayOptions::dataflow picks the weight-stationary mesh (rtl/mesh/mesh_with_delays.v) or the
+// output-stationary one (rtl/mesh/os_mesh_with_delays.v). In OS the left port takes A's columns (the compute's
+// K columns, K given with the first), and each compute drains DIM rows bottom row first, of which the written
+// rows (0 .. out_rows-1) are compared: row i at first_out + out_rows - 1 - i.
 #pragma once
 
 #include <cstdint>
@@ -46,7 +51,7 @@ struct ReplayResult {
   uint64_t feed_mismatches = 0;        // an operand entered the RTL at another cycle than in the engine
   uint64_t rows_compared = 0;
   uint64_t row_timing_mismatches = 0;  // an output row left the RTL at another cycle
-  uint64_t row_count_mismatches = 0;   // computes whose written rows the RTL does not produce (C rows > A rows)
+  uint64_t row_count_mismatches = 0;   // WS: computes whose written rows the RTL does not produce (C rows > A rows)
   uint64_t values_compared = 0;        // functional mode
   uint64_t value_mismatches = 0;
   uint64_t stalls = 0, stall_cycles = 0;  // external stalls replayed (bank conflicts, write back-pressure)
