@@ -54,7 +54,7 @@ isa::Command compute(bool preloaded, uint16_t rows, uint16_t k, uint32_t a_row =
   return c;
 }
 
-cosim::ReplayResult replay(int64_t dim, std::vector<isa::Command> cmds) {
+cosim::ReplayResult replay(int64_t dim, std::vector<isa::Command> cmds, bool transposed = false) {
   const auto hw = hw_dim(dim);
   engine::Engine eng(hw, {});
   cosim::ReplayOptions opt;
@@ -62,7 +62,9 @@ cosim::ReplayResult replay(int64_t dim, std::vector<isa::Command> cmds) {
   opt.keep_timeline = true;
   cosim::MeshReplayer rep(int(dim), opt);
   eng.set_mesh_observer(&rep);
-  cmds.insert(cmds.begin(), config_os());
+  isa::Command cfg = config_os();
+  cfg.a_transpose = cfg.b_transpose = transposed;
+  cmds.insert(cmds.begin(), cfg);
   VectorSource src;
   src.cmds = cmds;
   eng.run(src, 0);
@@ -222,6 +224,23 @@ TEST(OsMeshTable, SingleOperationsAgree) {
                   static_cast<unsigned long long>(r.engine_mesh_end), static_cast<unsigned long long>(r.rtl_mesh_end));
     }
   }
+}
+
+TEST_P(OsMeshTiming, TransposedOperandsStreamDimColumns) {
+  // Through the transposer both operands are DIM rows/columns whatever the block: the compute streams DIM
+  // columns, so its rows leave as those of a K = DIM compute.
+  const int64_t dim = GetParam();
+  const auto d = uint16_t(dim);
+  const auto r = replay(dim,
+                        {preload(isa::LocalAddr::sp(1024), 3, isa::LocalAddr::acc(0), 3, d), compute(true, 3, 3),
+                         preload(isa::LocalAddr::garbage(), 3, isa::LocalAddr::acc(d), 3, d), compute(false, 3, 3, d)},
+                        /*transposed=*/true);
+  expect_equal_timing(r);
+  ASSERT_EQ(r.timeline.size(), 3u);
+  EXPECT_EQ(r.timeline[2].rtl_feed, std::max(r.timeline[2].ready, r.timeline[1].rtl_feed + uint64_t(dim)) +
+                                        r.timeline[2].stall);
+  const uint64_t last_col = r.timeline[1].rtl_feed + uint64_t(dim) - 1;
+  EXPECT_EQ(r.timeline[1].rtl_rows.back(), os_row_exit(last_col, dim, 0));
 }
 
 INSTANTIATE_TEST_SUITE_P(Dims, OsMeshTiming, ::testing::Values(4, 8, 16));
