@@ -18,6 +18,7 @@ struct CosimArgs {
   std::vector<std::string> overrides;
   uint64_t seed = 1;
   std::string vcd;
+  std::string dataflow;
 };
 }  // namespace
 
@@ -32,17 +33,24 @@ void add_cosim_command(CLI::App& app, Action& action) {
   add_override_option(*sub, args->overrides);
   sub->add_option("--seed", args->seed, "Seed of the random int8 operands")->capture_default_str();
   sub->add_option("--vcd", args->vcd, "Write the RTL mesh's waveforms to FILE (VCD)")->type_name("FILE");
+  sub->add_option("--dataflow", args->dataflow,
+                  "Dataflow to co-simulate (default: os when mesh.dataflow is os, else ws)")
+      ->check(CLI::IsMember({"ws", "os"}));
   sub->callback([args, &action] {
     action = [args]() -> int {
       const config::HwConfig hw = config::load_hw_config(args->config, args->overrides);
       const config::GemmDims d = config::parse_gemm_spec("gemm:" + args->gemm, "<--gemm " + args->gemm + ">");
 #ifdef CODA_HAVE_RTL
-      cosim::check_mesh_config(hw, args->config);
       cosim::ReplayOptions opt;
+      opt.dataflow = args->dataflow.empty() ? cosim::cosim_dataflow(hw)
+                     : args->dataflow == "os"  ? isa::Dataflow::OS
+                                               : isa::Dataflow::WS;
+      cosim::check_mesh_config(hw, args->config, opt.dataflow);
       opt.vcd = args->vcd;
       const cosim::GemmCosim g = cosim::cosim_gemm(hw, d.m, d.k, d.n, args->seed, opt);
       const cosim::ReplayResult& r = g.rtl;
-      fmt::print("GEMM {}x{}x{} on a {}x{} mesh (seed {})\n", d.m, d.k, d.n, hw.dim(), hw.dim(), args->seed);
+      fmt::print("GEMM {}x{}x{} on a {}x{} mesh, {} dataflow (seed {})\n", d.m, d.k, d.n, hw.dim(), hw.dim(),
+                 opt.dataflow == isa::Dataflow::OS ? "output-stationary" : "weight-stationary", args->seed);
       fmt::print("  {:<34} {:>12} {:>12}\n", "", "engine", "RTL");
       fmt::print("  {:<34} {:>12} {:>12}\n", "mesh cycles (last output row + 1)", r.engine_mesh_end, r.rtl_mesh_end);
       fmt::print("  {:<34} {:>12} {:>12}\n", "total cycles (whole GEMM)", g.engine.total_cycles, "-");

@@ -8,6 +8,11 @@
 // the mesh (scratchpad bank conflicts, accumulator write back-pressure) the engine reports as `stall`: the
 // controller holds the operand back by that many cycles at the first cycle the RTL would take it. Every
 // operand's entry cycle and every output row's exit cycle is compared with the engine's.
+//
+// Both dataflows: ReplayOptions::dataflow picks the weight-stationary mesh (rtl/mesh/mesh_with_delays.v) or the
+// output-stationary one (rtl/mesh/os_mesh_with_delays.v). In OS the left port takes A's columns (the compute's
+// K columns, K given with the first), and each compute drains DIM rows bottom row first, of which the written
+// rows (0 .. out_rows-1) are compared: row i at first_out + out_rows - 1 - i.
 #pragma once
 
 #include <cstdint>
@@ -22,11 +27,13 @@
 
 namespace coda::rtl {
 class MeshRtl;
+class OsMeshRtl;
 }
 
 namespace coda::cosim {
 
 struct ReplayOptions {
+  isa::Dataflow dataflow = isa::Dataflow::WS;  // which RTL mesh: weight- or output-stationary
   std::string vcd;            // write a VCD of the RTL mesh (empty: none)
   bool keep_timeline = false; // keep per-operation RTL cycles in ReplayResult::timeline (tests)
 };
@@ -44,7 +51,7 @@ struct ReplayResult {
   uint64_t feed_mismatches = 0;        // an operand entered the RTL at another cycle than in the engine
   uint64_t rows_compared = 0;
   uint64_t row_timing_mismatches = 0;  // an output row left the RTL at another cycle
-  uint64_t row_count_mismatches = 0;   // computes whose written rows the RTL does not produce (C rows > A rows)
+  uint64_t row_count_mismatches = 0;   // WS: computes whose written rows the RTL does not produce (C rows > A rows)
   uint64_t values_compared = 0;        // functional mode
   uint64_t value_mismatches = 0;
   uint64_t stalls = 0, stall_cycles = 0;  // external stalls replayed (bank conflicts, write back-pressure)
@@ -63,7 +70,8 @@ struct ReplayResult {
 // program order, as the engine reports them), then call finish().
 class MeshReplayer final : public engine::MeshObserver {
  public:
-  // Throws std::invalid_argument if no Verilated mesh exists for `dim` (4, 8, 16).
+  // Throws std::invalid_argument if no Verilated mesh exists for `dim` (4, 8, 16). The events must be of
+  // options.dataflow (on_mesh throws otherwise).
   explicit MeshReplayer(int dim, ReplayOptions options = {});
   ~MeshReplayer() override;
   void on_mesh(const engine::MeshEvent& e) override;
@@ -88,13 +96,27 @@ class MeshReplayer final : public engine::MeshObserver {
     Op op;
     uint64_t next_row = 0;
   };
-  void advance_until(uint64_t cycle);  // simulates cycles < `cycle`
+  void advance_until(uint64_t until);  // simulates cycles < `until`
   void step();
   void present(Port& port, bool left);
   bool accept(Port& port, bool left, bool ready);
   void mismatch(const std::string& what);
 
-  std::unique_ptr<rtl::MeshRtl> rtl_;
+  // Port-level operations on whichever RTL mesh is replayed.
+  void set_a(bool valid, const int8_t* row, bool first, bool flip, bool last, uint64_t rows);
+  void set_b(bool valid, const int8_t* row, bool first, bool last);
+  void settle();
+  bool a_ready() const;
+  bool b_ready() const;
+  bool out_valid() const;
+  int32_t out(int j) const;
+  void tick();
+  uint64_t cycle() const;
+  void skip_to(uint64_t cycle);
+
+  std::unique_ptr<rtl::MeshRtl> rtl_;      // WS
+  std::unique_ptr<rtl::OsMeshRtl> os_;     // OS
+  bool os_mode_ = false;
   ReplayOptions options_;
   int dim_;
   Port left_, top_;
@@ -104,10 +126,14 @@ class MeshReplayer final : public engine::MeshObserver {
   ReplayResult r_;
 };
 
+// The dataflow a GEMM co-simulation runs: OS when the config builds only OS (mesh.dataflow: os), else WS.
+isa::Dataflow cosim_dataflow(const config::HwConfig& hw);
+
 // Throws config::InputError (naming `config_file` and the key) when the config's mesh differs from the
 // Verilated one: DIM 4, 8 or 16 (rows = cols), input_bits 8, acc_bits 32, spatial_acc_bits 20,
-// output_delay_cycles 1, tile_latency_cycles 1, and the WS dataflow enabled.
-void check_mesh_config(const config::HwConfig& hw, const std::string& config_file);
+// output_delay_cycles 1, tile_latency_cycles 1, and `dataflow` enabled by mesh.dataflow.
+void check_mesh_config(const config::HwConfig& hw, const std::string& config_file,
+                       isa::Dataflow dataflow = isa::Dataflow::WS);
 
 struct GemmCosim {
   sim::SimResult engine;  // the engine's run (functional, verified against the models/ reference)
@@ -115,8 +141,8 @@ struct GemmCosim {
   bool ok() const { return rtl.ok() && engine.verify.mismatches == 0; }
 };
 
-// C = A x B (M x K x N, random int8 operands from `seed`) through the engine in functional mode, its mesh
-// operations replayed through the RTL mesh of the config's DIM.
+// C = A x B (M x K x N, random int8 operands from `seed`) through the engine in functional mode with
+// options.dataflow, its mesh operations replayed through the RTL mesh of that dataflow and the config's DIM.
 GemmCosim cosim_gemm(const config::HwConfig& hw, int64_t m, int64_t k, int64_t n, uint64_t seed,
                      const ReplayOptions& options = {});
 

@@ -41,7 +41,8 @@ Timing ExecuteController::simulate(const Pending& p, uint64_t earliest) {
   if (c.addr1.is_garbage()) return {start, start + 1};  // only names the output of the next compute
 
   const uint64_t rd_lat = ctx_.sp.read_latency();
-  uint64_t feed = std::max({start + rd_lat, mesh.top_free, mesh.dataflow == isa::Dataflow::WS ? mesh.shadow_free : 0});
+  // The shadow (WS weights; OS the B operand buffer) is refilled only once the previous preload was flipped.
+  uint64_t feed = std::max({start + rd_lat, mesh.top_free, mesh.shadow_free});
   const uint64_t mesh_ready = feed;
   const uint64_t rd = ctx_.sp.reserve_read(c.addr1.row(), feed - rd_lat, c.rows1);
   ctx_.count_sp(c.op, c.rows1, 0);
@@ -96,8 +97,15 @@ Timing ExecuteController::simulate(const Pending& p, uint64_t earliest) {
     ctx_.counters.preload_hazard_cycles += mesh.weights_ready - feed;
     feed = mesh.weights_ready;
   }
+  // OS: columns streamed (K, or DIM through the transposer); each compute drains DIM result rows through the
+  // bottom of the mesh, so its last column enters at least DIM cycles after the previous compute's last column.
+  const uint64_t streamed = mesh.a_transpose ? uint64_t(ctx_.dim) : std::max<uint64_t>(c.cols1, 1);
+  const uint64_t os_drain_ready =
+      !ws && mesh.os_drain_free + 1 > streamed ? mesh.os_drain_free + 1 - streamed : 0;
+  feed = std::max(feed, os_drain_ready);
   // The same without the write back-pressure and bank conflicts (what the mesh alone allows; co-simulation).
-  const uint64_t mesh_ready = std::max({start + rd_lat, mesh.left_mesh_free, preloaded ? mesh.weights_ready : 0});
+  const uint64_t mesh_ready =
+      std::max({start + rd_lat, mesh.left_mesh_free, preloaded ? mesh.weights_ready : 0, os_drain_ready});
   if (!c.addr1.is_garbage()) {
     feed = ctx_.sp.reserve_read(c.addr1.row(), feed - rd_lat, c.rows1) + rd_lat;
     act.sp_bytes_read += uint64_t(c.rows1) * ctx_.sp_row_bytes;
@@ -110,7 +118,14 @@ Timing ExecuteController::simulate(const Pending& p, uint64_t earliest) {
 
   uint64_t end = left_free;
   const uint64_t out_rows = c_rows_;
-  const uint64_t first_out = ws ? feed + mesh.latency() : feed + n + uint64_t(ctx_.dim) - 1 + uint64_t(ctx_.hw.mesh.output_delay_cycles);
+  // WS: row i leaves at first_out + i. OS: the compute drains DIM rows, bottom row first, from
+  // last column + latency() + 1 (one drain register more than WS's path); the written rows (0 .. out_rows-1) are
+  // the last out_rows of them, so the first written row (out_rows-1) leaves at first_out, row i at
+  // first_out + out_rows - 1 - i.
+  const uint64_t os_last_col = feed + streamed - 1;
+  const uint64_t first_out = ws ? feed + mesh.latency()
+                                : os_last_col + mesh.latency() + 1 + uint64_t(ctx_.dim) - std::min<uint64_t>(out_rows, uint64_t(ctx_.dim));
+  if (!ws) mesh.os_drain_free = os_last_col + uint64_t(ctx_.dim);
   uint64_t w = first_out;
   if (!c_addr_.is_garbage() && out_rows > 0) {
     if (c_addr_.is_acc()) {

@@ -10,11 +10,17 @@
 // occupies its port for DIM cycles. COMPUTE_PRELOADED flips to the shadow weights, so it starts once they
 // are complete; the next preload may start filling the shadow buffer as soon as that flip happened.
 //
-// Output-stationary: A and B stream together for max(K, 4) cycles; results then drain down the columns,
-// row i leaving at s + feed + DIM - 1 + i + output_delay.
+// Output-stationary (rtl/mesh/os_mesh_with_delays.v): the preload fills a double-buffered B operand buffer at
+// the top edge (the same port rules as the WS shadow weights); a compute streams its K columns of A from the
+// left while the buffer streams the matching B rows from the top, K cycles (DIM when transposed), the left
+// port occupied max(K, 4) cycles. PE(i, j) accumulates C[i][j] (two accumulators, Gemmini's propagate). When
+// the last column, entering at L = s + K - 1, has passed the bottom PE of a column, the column drains: its DIM
+// results leave the bottom, bottom row first, so beat m (row DIM-1-m) leaves at L + latency() + 1 + m. A
+// compute's last column must enter at least DIM cycles after the previous one's (one drain per DIM cycles).
+// The written rows 0 .. out_rows-1 are the last out_rows beats: row i leaves at first_out + out_rows - 1 - i.
 //
-// rtl/mesh/mesh_with_delays.v implements the weight-stationary timing above in Verilog; tests/cosim and
-// `coda cosim` replay the engine's mesh operations (MeshObserver below) through it and compare every cycle.
+// rtl/mesh/mesh_with_delays.v and os_mesh_with_delays.v implement these timings in Verilog; tests/cosim and
+// `coda cosim` replay the engine's mesh operations (MeshObserver below) through them and compare every cycle.
 #pragma once
 
 #include <cstdint>
@@ -40,8 +46,9 @@ struct MeshEvent {
   uint64_t feed = 0;         // cycle the operand's first row entered the mesh
   uint64_t rows = 0;         // operand rows streamed (DIM when transposed)
   uint64_t occupancy = 0;    // cycles the port is occupied (Mesh::feed_rows)
-  // Compute only: output rows written (0 when C is garbage), the cycle row 0 leaves the mesh (row i leaves at
-  // first_out + i) and the cycle the accumulator/scratchpad write starts (> first_out under back-pressure).
+  // Compute only: output rows written (0 when C is garbage), the cycle the first written row leaves the mesh
+  // (WS: row i leaves at first_out + i; OS: rows leave bottom first, row i at first_out + out_rows - 1 - i) and
+  // the cycle the accumulator/scratchpad write starts (> first_out under back-pressure).
   uint64_t out_rows = 0, first_out = 0, write_start = 0;
   // Functional mode only (empty otherwise), DIM x DIM row-major: the operand as it enters the mesh (preload:
   // the weights [k][j]; compute: A [i][k], zero-padded, transposes applied) and the compute's int32 result.
@@ -73,6 +80,7 @@ class Mesh {
   uint64_t weights_ready = 0;    // the last preloaded weights are complete in the shadow buffers
   uint64_t drained = 0;          // cycle the last output leaves the mesh (for dataflow switches)
   uint64_t left_mesh_free = 0;   // A port free by the mesh's own rule (left_free without write back-pressure)
+  uint64_t os_drain_free = 0;    // OS: a compute's last column may enter from this cycle (previous one's + DIM)
   isa::Dataflow dataflow = isa::Dataflow::WS;
   bool a_transpose = false, b_transpose = false;
 

@@ -27,6 +27,23 @@ TEST(CosimCli, ReportsEqualCyclesAndDataForEachVerilatedDim) {
   }
 }
 
+TEST(CosimCli, OutputStationaryFromTheConfigOrTheFlag) {
+  for (int dim : {4, 8, 16}) {
+    const auto dir = scratch("cosim_os");
+    const auto r = coda(fmt_dim(dim) + " -p mesh.dataflow=os", dir);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("output-stationary"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("result: equal cycles and data"), std::string::npos) << r.out;
+  }
+  const auto dir = scratch("cosim_os_flag");
+  auto r = coda(fmt_dim(8) + " --dataflow os", dir);  // gemmini-default builds both dataflows
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("output-stationary"), std::string::npos) << r.out;
+  r = coda(fmt_dim(8) + " -p mesh.dataflow=ws --dataflow os", dir);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("mesh.dataflow"), std::string::npos) << r.err;
+}
+
 TEST(CosimCli, WritesWaveformsOnRequest) {
   const auto dir = scratch("cosim_vcd");
   const auto vcd = dir / "mesh.vcd";
