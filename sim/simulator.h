@@ -20,7 +20,7 @@ namespace coda::sim {
 // The version of the engine's timing and energy results. Caches of measured results (the NAS lookup table,
 // nas/lut) key their entries with it: bump it whenever a change to the compiler, the engine or the energy model
 // changes any cycle count or energy, so that no stale entry is ever served.
-inline constexpr const char* kEngineVersion = "engine-2026.11.21";
+inline constexpr const char* kEngineVersion = "engine-2026.11.21-os";  // -os: output-stationary timing follows rtl/mesh/os_*.v
 
 struct SimOptions {
   bool functional = false;
