@@ -10,8 +10,10 @@
 #include "models/gemm.h"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace coda::models {
 
@@ -163,6 +165,124 @@ std::vector<int32_t> matmul_i8(std::span<const int8_t> a, std::span<const int8_t
   gemm_i8(m, n, k, a.data(), std::max<int64_t>(k, 1), false, b.data(), std::max<int64_t>(trans_b ? k : n, 1), trans_b,
           c.data(), std::max<int64_t>(n, 1), bias.empty() ? nullptr : bias.data(), false);
   return c;
+}
+
+// ---- float GEMM ----
+//
+// Register-blocked: B is packed one strip of kNv vectors (of V, 4 or 8 floats) wide at a time ([k][strip],
+// zero-padded), and each 4-row x strip block of C is kept in registers over the whole depth (k), so every
+// element is bias + p-ordered products, rounded one step at a time (the contract in gemm.h). The kernel is one
+// template: baseline x86-64 builds it with 16-byte vectors (SSE2), and a second instance is compiled for AVX
+// (`target("avx")`, 32-byte vectors; AVX has no fused multiply-add, and ISO C++ mode keeps -ffp-contract=off),
+// chosen at run time. GCC's vector extensions: `scalar * vector` broadcasts the scalar.
+
+namespace {
+
+typedef float F4 __attribute__((vector_size(16)));
+typedef float F8 __attribute__((vector_size(32)));
+
+constexpr int kFr = 4;   // rows per register block
+constexpr int kFnv = 2;  // vectors per strip
+
+template <typename V, int R>
+[[gnu::always_inline]] inline void micro_f32(int64_t k, const float* __restrict a, int64_t lda,
+                                             const float* __restrict bp, float* __restrict ct) {
+  constexpr int L = static_cast<int>(sizeof(V) / sizeof(float));
+  constexpr int W = kFnv * L;
+  V acc[R][kFnv];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+    for (int v = 0; v < kFnv; ++v) std::memcpy(&acc[r][v], ct + r * W + v * L, sizeof(V));
+  for (int64_t p = 0; p < k; ++p) {
+    V b[kFnv];
+#pragma GCC unroll 2
+    for (int v = 0; v < kFnv; ++v) std::memcpy(&b[v], bp + p * W + v * L, sizeof(V));
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const float x = a[r * lda + p];
+#pragma GCC unroll 2
+      for (int v = 0; v < kFnv; ++v) acc[r][v] += x * b[v];
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+    for (int v = 0; v < kFnv; ++v) std::memcpy(ct + r * W + v * L, &acc[r][v], sizeof(V));
+}
+
+template <typename V>
+[[gnu::always_inline]] inline void gemm_f32_blocked(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                                                    const float* b, int64_t ldb, float* c, int64_t ldc,
+                                                    const float* bias) {
+  constexpr int64_t W = kFnv * static_cast<int64_t>(sizeof(V) / sizeof(float));
+  if (m <= 0 || n <= 0) return;
+  thread_local std::vector<float> pack;
+  if (static_cast<int64_t>(pack.size()) < k * W) pack.resize(static_cast<size_t>(k * W));
+  float* bp = pack.data();
+  alignas(32) float ct[kFr * W];
+  for (int64_t j0 = 0; j0 < n; j0 += W) {
+    const int64_t nb = std::min(W, n - j0);
+    for (int64_t p = 0; p < k; ++p) {
+      std::memcpy(bp + p * W, b + p * ldb + j0, static_cast<size_t>(nb) * sizeof(float));
+      std::fill(bp + p * W + nb, bp + (p + 1) * W, 0.0f);
+    }
+    for (int64_t i0 = 0; i0 < m; i0 += kFr) {
+      const int64_t rows = std::min<int64_t>(kFr, m - i0);
+      for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t j = 0; j < W; ++j) ct[r * W + j] = (bias != nullptr && j < nb) ? bias[j0 + j] : 0.0f;
+      }
+      const float* ai = a + i0 * lda;
+      if (rows == kFr) {
+        micro_f32<V, kFr>(k, ai, lda, bp, ct);
+      } else {
+        for (int64_t r = 0; r < rows; ++r) micro_f32<V, 1>(k, ai + r * lda, lda, bp, ct + r * W);
+      }
+      for (int64_t r = 0; r < rows; ++r)
+        std::memcpy(c + (i0 + r) * ldc + j0, ct + r * W, static_cast<size_t>(nb) * sizeof(float));
+    }
+  }
+}
+
+}  // namespace
+
+namespace detail {
+
+void gemm_f32_sse2(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+                   float* c, int64_t ldc, const float* bias) {
+  gemm_f32_blocked<F4>(m, n, k, a, lda, b, ldb, c, ldc, bias);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+[[gnu::target("avx")]] void gemm_f32_avx(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                                         const float* b, int64_t ldb, float* c, int64_t ldc, const float* bias) {
+  gemm_f32_blocked<F8>(m, n, k, a, lda, b, ldb, c, ldc, bias);
+}
+
+bool cpu_has_avx() {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx") != 0;
+  }();
+  return has;
+}
+#else
+void gemm_f32_avx(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+                  float* c, int64_t ldc, const float* bias) {
+  gemm_f32_blocked<F8>(m, n, k, a, lda, b, ldb, c, ldc, bias);
+}
+bool cpu_has_avx() { return false; }
+#endif
+
+}  // namespace detail
+
+void gemm_f32(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
+              int64_t ldc, const float* bias) {
+  if (detail::cpu_has_avx()) {
+    detail::gemm_f32_avx(m, n, k, a, lda, b, ldb, c, ldc, bias);
+  } else {
+    detail::gemm_f32_sse2(m, n, k, a, lda, b, ldb, c, ldc, bias);
+  }
 }
 
 }  // namespace coda::models

@@ -33,4 +33,27 @@ void gemm_i8(int64_t m, int64_t n, int64_t k, const int8_t* a, int64_t lda, bool
 std::vector<int32_t> matmul_i8(std::span<const int8_t> a, std::span<const int8_t> b, int64_t m, int64_t k, int64_t n,
                                bool trans_b = false, std::span<const int32_t> bias = {});
 
+// ---- float GEMM (the float executor's and the calibration's matrix product) ----
+//
+// C = A * B (+ bias broadcast over rows); row-major, no transposes: A(i, p) = a[i * lda + p], B(p, j) =
+// b[p * ldb + j], C(i, j) = c[i * ldc + j]; bias nullptr or n floats.
+// Rounding contract (what makes the result bit-identical on every x86-64 machine and with every code path):
+// each C(i, j) is computed as s = bias[j] (0.0f without bias), then for p = 0, 1, ..., k-1 in that order
+// s = s + float(A(i, p) * B(p, j)), every product and sum rounded to float separately (no fused multiply-add,
+// no reassociation), exactly like the scalar loop `for (p) s += a * b;`. Only how many elements are computed
+// side by side differs between the paths (SSE2: 4 x 8 register blocks; AVX, picked at run time when the CPU
+// has it: 4 x 16), never the arithmetic of one element.
+// m, n, k >= 0 (callers check shapes); C must not overlap A, B or bias.
+void gemm_f32(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
+              int64_t ldc, const float* bias = nullptr);
+
+namespace detail {
+// The two code paths of gemm_f32, for tests (the AVX one only when cpu_has_avx()).
+void gemm_f32_sse2(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+                   float* c, int64_t ldc, const float* bias);
+void gemm_f32_avx(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+                  float* c, int64_t ldc, const float* bias);
+bool cpu_has_avx();
+}  // namespace detail
+
 }  // namespace coda::models

@@ -1,11 +1,13 @@
 // Tests of the int8 reference GEMM (models/gemm.h) against a naive triple loop (int64 sums, wrapped to int32):
 // awkward shapes, all transpose combinations, padded leading dimensions, bias, accumulate, -128 operands,
-// int32 wrap-around, argument checks.
+// int32 wrap-around, argument checks; and of the float GEMM's rounding contract (bit-identical to the scalar
+// p-ordered loop on every code path).
 #include "models/gemm.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <stdexcept>
 #include <tuple>
@@ -159,6 +161,51 @@ TEST(GemmI8, ScratchReuseAcrossSizesAndMatmulHelper) {
   EXPECT_EQ(matmul_i8(t.a, t.b, 37, 41, 29, true), naive(tz, false, false));
   EXPECT_THROW(matmul_i8(o.a, o.b, 37, 40, 29), std::invalid_argument);
   EXPECT_THROW(matmul_i8(o.a, o.b, 37, 41, 29, false, std::vector<int32_t>(3)), std::invalid_argument);
+}
+
+// The float GEMM's contract (gemm.h): every element is bias + products in p order, rounded one step at a time,
+// so it must equal this scalar loop bit for bit on every path (SSE2 always, AVX when the CPU has it).
+void check_f32(std::mt19937_64& rng, int64_t m, int64_t n, int64_t k, int64_t pad, bool use_bias) {
+  const int64_t lda = k + pad, ldb = n + pad, ldc = n + pad;
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<float> a(static_cast<size_t>(std::max<int64_t>(1, m * lda))), b(static_cast<size_t>(std::max<int64_t>(1, k * ldb)));
+  std::vector<float> bias(static_cast<size_t>(std::max<int64_t>(1, n)));
+  for (auto& v : a) v = nd(rng);
+  for (auto& v : b) v = nd(rng) * 0.03f;
+  for (auto& v : bias) v = nd(rng);
+  std::vector<float> ref(static_cast<size_t>(std::max<int64_t>(1, m * ldc)), -7.0f);
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      volatile float s = use_bias ? bias[j] : 0.0f;  // volatile: one rounding per step, no reordering
+      for (int64_t p = 0; p < k; ++p) {
+        const volatile float prod = a[i * lda + p] * b[p * ldb + j];
+        s = s + prod;
+      }
+      ref[i * ldc + j] = s;
+    }
+  }
+  const float* bp = use_bias ? bias.data() : nullptr;
+  auto run = [&](auto fn, const char* name) {
+    std::vector<float> c(ref.size(), -7.0f);  // padding columns must stay untouched
+    fn(m, n, k, a.data(), lda, b.data(), ldb, c.data(), ldc, bp);
+    ASSERT_EQ(0, std::memcmp(c.data(), ref.data(), c.size() * sizeof(float)))
+        << name << " m=" << m << " n=" << n << " k=" << k << " pad=" << pad << " bias=" << use_bias;
+  };
+  run(detail::gemm_f32_sse2, "sse2");
+  if (detail::cpu_has_avx()) run(detail::gemm_f32_avx, "avx");
+  run(gemm_f32, "dispatch");
+}
+
+TEST(GemmF32, BitIdenticalToScalarLoopOnAwkwardShapes) {
+  std::mt19937_64 rng(11);
+  for (const auto& [m, n, k] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
+           {1, 1, 1}, {1, 17, 5}, {3, 7, 0}, {5, 33, 9}, {4, 16, 64}, {7, 8, 3}, {50, 96, 96}, {50, 200, 96},
+           {13, 31, 200}, {64, 64, 512}, {9, 50, 32}}) {
+    for (int64_t pad : {0, 3}) {
+      check_f32(rng, m, n, k, pad, false);
+      check_f32(rng, m, n, k, pad, true);
+    }
+  }
 }
 
 }  // namespace
