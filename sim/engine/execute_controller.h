@@ -29,7 +29,7 @@ class ExecuteController {
   // Output operand of the next compute (set by the preload).
   isa::LocalAddr c_addr_ = isa::LocalAddr::garbage();
   uint16_t c_rows_ = 0, c_cols_ = 0;
-  // Functional, DIM = 16: the active weights transposed ([j][k]) as int16, valid until the next flip.
+  // Functional, DIM = 16: the active weights packed for models::tile16_i8, valid until the next flip.
   std::array<int16_t, kDim16 * kDim16> wt_{};
   bool wt_valid_ = false;
   // Functional mode: the A block and the result of the last compute (reused, no per-command allocation).

@@ -208,5 +208,35 @@ TEST(GemmF32, BitIdenticalToScalarLoopOnAwkwardShapes) {
   }
 }
 
+// The 16 x 16 tile kernel: exact sums against the naive loop on every path, including all -128 operands (the
+// largest products) and row counts 0, 1 and 16.
+TEST(Tile16I8, ExactOnEveryPath) {
+  std::mt19937_64 rng(5);
+  std::uniform_int_distribution<int> i8(-128, 127);
+  for (int round = 0; round < 20; ++round) {
+    std::vector<int8_t> w(256), a(256);
+    for (auto& v : w) v = static_cast<int8_t>(round == 0 ? -128 : i8(rng));
+    for (auto& v : a) v = static_cast<int8_t>(round == 0 ? -128 : i8(rng));
+    std::vector<int16_t> packed(256);
+    pack_tile16(w.data(), packed.data());
+    const int64_t rows = round == 1 ? 0 : round == 2 ? 1 : round % 2 == 0 ? 16 : 1 + round % 16;
+    std::vector<int32_t> ref(256, -1);
+    for (int64_t i = 0; i < rows; ++i)
+      for (int j = 0; j < 16; ++j) {
+        int32_t s = 0;
+        for (int k = 0; k < 16; ++k) s += int32_t{a[size_t(i * 16 + k)]} * int32_t{w[size_t(k * 16 + j)]};
+        ref[size_t(i * 16 + j)] = s;
+      }
+    auto run = [&](auto fn, const char* name) {
+      std::vector<int32_t> out(256, -1);  // rows beyond `rows` must stay untouched
+      fn(packed.data(), a.data(), rows, out.data());
+      ASSERT_EQ(out, ref) << name << " round " << round << " rows " << rows;
+    };
+    run(detail::tile16_i8_sse2, "sse2");
+    if (detail::cpu_has_avx2()) run(detail::tile16_i8_avx2, "avx2");
+    run(tile16_i8, "dispatch");
+  }
+}
+
 }  // namespace
 }  // namespace coda::models
