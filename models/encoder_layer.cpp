@@ -321,6 +321,7 @@ EncoderFloatTensors run_encoder_layer_float(const EncoderLayer& L, std::span<con
   t.context.assign(sz(n * aw), 0.0f);
   const float inv_sqrt_d = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
   std::vector<float> kt(sz(hd * n));
+  std::vector<double> ex(sz(n));
   for (int64_t h = 0; h < d.heads; ++h) {
     for (int64_t j = 0; j < n; ++j) {
       for (int64_t e = 0; e < hd; ++e) kt[sz(e * n + j)] = t.k[sz(j * aw + h * hd + e)] * inv_sqrt_d;
@@ -334,8 +335,11 @@ EncoderFloatTensors run_encoder_layer_float(const EncoderLayer& L, std::span<con
       double m = -std::numeric_limits<double>::infinity();
       for (int64_t j = 0; j < valid; ++j) m = std::max(m, static_cast<double>(row[j]));
       double sum = 0.0;
-      for (int64_t j = 0; j < valid; ++j) sum += std::exp(row[j] - m);
-      for (int64_t j = 0; j < valid; ++j) pr[i * n + j] = static_cast<float>(std::exp(row[j] - m) / sum);
+      for (int64_t j = 0; j < valid; ++j) {
+        ex[sz(j)] = std::exp(row[j] - m);  // each exponential once (the same double values as before)
+        sum += ex[sz(j)];
+      }
+      for (int64_t j = 0; j < valid; ++j) pr[i * n + j] = static_cast<float>(ex[sz(j)] / sum);
     }
     gemm_f32(n, hd, n, pr, n, t.v.data() + h * hd, aw, t.context.data() + h * hd, aw, nullptr);
   }

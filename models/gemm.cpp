@@ -188,7 +188,7 @@ void pack_tile16(const int8_t* w, int16_t* packed) {
 
 namespace detail {
 
-void tile16_i8_sse2(const int16_t* packed, const int8_t* a, int64_t rows, int32_t* out) {
+void tile16_i8_sse2(const int16_t* packed, const int8_t* a, int64_t rows, int32_t* out, bool accumulate) {
 #if defined(__SSE2__)
   const auto* wp = reinterpret_cast<const __m128i*>(packed);  // [q][4 column groups of 4]
   for (int64_t i = 0; i < rows; ++i) {
@@ -209,6 +209,12 @@ void tile16_i8_sse2(const int16_t* packed, const int8_t* a, int64_t rows, int32_
       step(_mm_shuffle_epi32(half[h], 0xff), 4 * h + 3);
     }
     auto* o = reinterpret_cast<__m128i*>(out + i * kTile16);
+    if (accumulate) {
+      acc0 = _mm_add_epi32(acc0, _mm_loadu_si128(o));
+      acc1 = _mm_add_epi32(acc1, _mm_loadu_si128(o + 1));
+      acc2 = _mm_add_epi32(acc2, _mm_loadu_si128(o + 2));
+      acc3 = _mm_add_epi32(acc3, _mm_loadu_si128(o + 3));
+    }
     _mm_storeu_si128(o, acc0);
     _mm_storeu_si128(o + 1, acc1);
     _mm_storeu_si128(o + 2, acc2);
@@ -222,14 +228,16 @@ void tile16_i8_sse2(const int16_t* packed, const int8_t* a, int64_t rows, int32_
         sum += int32_t{a[i * kTile16 + 2 * q]} * packed[(q * kTile16 + j) * 2] +
                int32_t{a[i * kTile16 + 2 * q + 1]} * packed[(q * kTile16 + j) * 2 + 1];
       }
-      out[i * kTile16 + j] = sum;
+      int32_t& o = out[i * kTile16 + j];
+      o = accumulate ? static_cast<int32_t>(static_cast<uint32_t>(o) + static_cast<uint32_t>(sum)) : sum;
     }
   }
 #endif
 }
 
 #if defined(__x86_64__) || defined(__i386__)
-[[gnu::target("avx2")]] void tile16_i8_avx2(const int16_t* packed, const int8_t* a, int64_t rows, int32_t* out) {
+[[gnu::target("avx2")]] void tile16_i8_avx2(const int16_t* packed, const int8_t* a, int64_t rows, int32_t* out,
+                                           bool accumulate) {
   const auto* wp = reinterpret_cast<const __m256i*>(packed);  // [q][2 column groups of 8]
   for (int64_t i = 0; i < rows; ++i) {
     const __m256i x = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i * kTile16)));
@@ -253,6 +261,10 @@ void tile16_i8_sse2(const int16_t* packed, const int8_t* a, int64_t rows, int32_
     CODA_TILE16_STEP(1, 0xff, 7);
 #undef CODA_TILE16_STEP
     auto* o = reinterpret_cast<__m256i*>(out + i * kTile16);
+    if (accumulate) {
+      acc0 = _mm256_add_epi32(acc0, _mm256_loadu_si256(o));
+      acc1 = _mm256_add_epi32(acc1, _mm256_loadu_si256(o + 1));
+    }
     _mm256_storeu_si256(o, acc0);
     _mm256_storeu_si256(o + 1, acc1);
   }
@@ -266,19 +278,19 @@ bool cpu_has_avx2() {
   return has;
 }
 #else
-void tile16_i8_avx2(const int16_t* packed, const int8_t* a, int64_t rows, int32_t* out) {
-  tile16_i8_sse2(packed, a, rows, out);
+void tile16_i8_avx2(const int16_t* packed, const int8_t* a, int64_t rows, int32_t* out, bool accumulate) {
+  tile16_i8_sse2(packed, a, rows, out, accumulate);
 }
 bool cpu_has_avx2() { return false; }
 #endif
 
 }  // namespace detail
 
-void tile16_i8(const int16_t* packed, const int8_t* a, int64_t rows, int32_t* out) {
+void tile16_i8(const int16_t* packed, const int8_t* a, int64_t rows, int32_t* out, bool accumulate) {
   if (detail::cpu_has_avx2()) {
-    detail::tile16_i8_avx2(packed, a, rows, out);
+    detail::tile16_i8_avx2(packed, a, rows, out, accumulate);
   } else {
-    detail::tile16_i8_sse2(packed, a, rows, out);
+    detail::tile16_i8_sse2(packed, a, rows, out, accumulate);
   }
 }
 

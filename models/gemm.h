@@ -49,18 +49,18 @@ void gemm_f32(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, cons
 
 // ---- 16 x 16 int8 tile product (the functional mesh's kernel, DIM = 16) ----
 //
-// out[i][j] = sum_k a[i][k] * w[k][j] for i < rows and j, k < 16: a is rows x 16 int8 (row-major, stride 16),
-// w 16 x 16 int8, out rows x 16 int32 (stride 16, every element written). Exact: |a w| <= 2^14, so every sum
-// fits int32 and the order of the additions cannot matter. The weights are packed once (pack_tile16: 256 int16
+// out[i][j] = sum_k a[i][k] * w[k][j] (accumulate: out[i][j] += that sum, wrapping mod 2^32) for i < rows and
+// j, k < 16: a is rows x 16 int8 (row-major, stride 16), w 16 x 16 int8, out rows x 16 int32 (stride 16, every
+// element written). Exact: |a w| <= 2^14, so every sum fits int32 and the order of the additions cannot matter. The weights are packed once (pack_tile16: 256 int16
 // as k-pairs, [k / 2][j][k % 2]) and reused by every row block streamed through them, as a weight-stationary
 // mesh does. SSE2 (pmaddwd) on the x86-64 baseline; AVX2 when the CPU has it (chosen at run time).
 inline constexpr int kTile16 = 16;
 void pack_tile16(const int8_t* w, int16_t* packed);
-void tile16_i8(const int16_t* packed, const int8_t* a, int64_t rows, int32_t* out);
+void tile16_i8(const int16_t* packed, const int8_t* a, int64_t rows, int32_t* out, bool accumulate = false);
 
 namespace detail {
-void tile16_i8_sse2(const int16_t* packed, const int8_t* a, int64_t rows, int32_t* out);
-void tile16_i8_avx2(const int16_t* packed, const int8_t* a, int64_t rows, int32_t* out);
+void tile16_i8_sse2(const int16_t* packed, const int8_t* a, int64_t rows, int32_t* out, bool accumulate);
+void tile16_i8_avx2(const int16_t* packed, const int8_t* a, int64_t rows, int32_t* out, bool accumulate);
 bool cpu_has_avx2();
 // The two code paths of gemm_f32, for tests (the AVX one only when cpu_has_avx()).
 void gemm_f32_sse2(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,

@@ -172,6 +172,7 @@ void ExecuteController::functional_compute(const Pending& p, bool preloaded) {
   // A block (rows1 x cols1), zero-padded to DIM columns; garbage = zeros. (Zeroed only when not fully
   // overwritten; the DIM = 16 product writes every output row that is read back.)
   const bool transpose = mesh.a_transpose;
+  const bool to_acc = c_addr_.is_acc(), accumulate = c_addr_.accumulate();
   // A whole untransposed DIM x DIM block is read in place: scratchpad rows are contiguous.
   const bool in_place = !observed && !c.addr1.is_garbage() && !transpose && c.rows1 == dim && c.cols1 == dim;
   if (!in_place) a_buf_.assign(dim * dim, 0);
@@ -198,7 +199,11 @@ void ExecuteController::functional_compute(const Pending& p, bool preloaded) {
   const int8_t* w = mesh.active.data();
   const size_t rows = observed ? dim : std::min<size_t>(c_rows_, dim);
   if (dim == kDim16) {
-    product16(a, rows, out);
+    if (!observed && to_acc && c_cols_ == dim) {  // whole accumulator rows (contiguous): the kernel writes them
+      product16(a, rows, ctx_.acc.row(c_addr_.row()).data(), accumulate);
+      return;
+    }
+    product16(a, rows, out, false);
   } else {
     for (size_t i = 0; i < rows; ++i) {
       int32_t* o = out + i * dim;
@@ -213,7 +218,6 @@ void ExecuteController::functional_compute(const Pending& p, bool preloaded) {
   }
   if (c_addr_.is_garbage()) return;
   const uint32_t cols = c_cols_;
-  const bool to_acc = c_addr_.is_acc(), accumulate = c_addr_.accumulate();
   if (to_acc && cols == dim) {  // whole rows: accumulator rows are contiguous, one run of c_rows_ * DIM values
     int32_t* __restrict dst = ctx_.acc.row(c_addr_.row()).data();
     const int32_t* __restrict o = out;
@@ -244,12 +248,12 @@ void ExecuteController::functional_compute(const Pending& p, bool preloaded) {
 // DIM = 16 (Gemmini's mesh): out = a x active through the models/ tile kernel (models::tile16_i8: pmaddwd on
 // int16 pairs, SSE2 or AVX2; exact int32 sums, so the same results on every path), with the active weights
 // packed once per flip.
-void ExecuteController::product16(const int8_t* a, size_t rows, int32_t* out) {
+void ExecuteController::product16(const int8_t* a, size_t rows, int32_t* out, bool accumulate) {
   if (!wt_valid_) {
     models::pack_tile16(ctx_.mesh.active.data(), wt_.data());
     wt_valid_ = true;
   }
-  models::tile16_i8(wt_.data(), a, static_cast<int64_t>(rows), out);
+  models::tile16_i8(wt_.data(), a, static_cast<int64_t>(rows), out, accumulate);
 }
 
 }  // namespace coda::engine

@@ -22,7 +22,7 @@ class ExecuteController {
   Timing compute(const Pending& p, uint64_t start);
   void functional_compute(const Pending& p, bool preloaded);
   static constexpr size_t kDim16 = 16;
-  void product16(const int8_t* a, size_t rows, int32_t* out);
+  void product16(const int8_t* a, size_t rows, int32_t* out, bool accumulate);
 
   EngineContext& ctx_;
   uint64_t free_ = 0;

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <stdexcept>
 #include <tuple>
@@ -227,10 +228,21 @@ TEST(Tile16I8, ExactOnEveryPath) {
         for (int k = 0; k < 16; ++k) s += int32_t{a[size_t(i * 16 + k)]} * int32_t{w[size_t(k * 16 + j)]};
         ref[size_t(i * 16 + j)] = s;
       }
+    // Accumulating: onto a random C (with values near the int32 limits: the sum wraps mod 2^32).
+    std::vector<int32_t> c0(256), ref_acc(256);
+    std::uniform_int_distribution<int32_t> i32(std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max());
+    for (auto& v : c0) v = i32(rng);
+    for (size_t e = 0; e < 256; ++e)
+      ref_acc[e] = int64_t(e) < rows * 16
+                       ? static_cast<int32_t>(static_cast<uint32_t>(c0[e]) + static_cast<uint32_t>(ref[e]))
+                       : c0[e];
     auto run = [&](auto fn, const char* name) {
       std::vector<int32_t> out(256, -1);  // rows beyond `rows` must stay untouched
-      fn(packed.data(), a.data(), rows, out.data());
+      fn(packed.data(), a.data(), rows, out.data(), false);
       ASSERT_EQ(out, ref) << name << " round " << round << " rows " << rows;
+      out = c0;
+      fn(packed.data(), a.data(), rows, out.data(), true);
+      ASSERT_EQ(out, ref_acc) << name << " (accumulate) round " << round << " rows " << rows;
     };
     run(detail::tile16_i8_sse2, "sse2");
     if (detail::cpu_has_avx2()) run(detail::tile16_i8_avx2, "avx2");
