@@ -66,19 +66,24 @@ void BM_EncoderLayer_MakeBertBase(benchmark::State& state) {
   }
 }
 
-// The float GEMM of the calibration (models::gemm_f32) on the FFN1 shape, 512 x 768 x 3072.
-void BM_GemmF32_512x768x3072(benchmark::State& state) {
+// The float GEMM of the calibration (models::gemm_f32) on the FFN1 shape, 512 x 768 x 3072; `_SSE2` forces the
+// x86-64 baseline path (what a CPU without AVX runs), the other one is the run-time choice.
+template <auto Fn>
+void gemm_f32_bench(benchmark::State& state) {
   const int64_t m = 512, k = 768, n = 3072;
   std::vector<float> a(size_t(m * k), 0.5f), b(size_t(k * n), 0.25f), c(size_t(m * n));
   for (auto _ : state) {
-    models::gemm_f32(m, n, k, a.data(), k, b.data(), n, c.data(), n);
+    Fn(m, n, k, a.data(), k, b.data(), n, c.data(), n, nullptr);
     benchmark::DoNotOptimize(c.data());
   }
   state.counters["MAC/s"] = benchmark::Counter(double(m * k * n) * double(state.iterations()), benchmark::Counter::kIsRate);
 }
+void BM_GemmF32_512x768x3072(benchmark::State& state) { gemm_f32_bench<models::gemm_f32>(state); }
+void BM_GemmF32_512x768x3072_SSE2(benchmark::State& state) { gemm_f32_bench<models::detail::gemm_f32_sse2>(state); }
 
-// The functional mesh's 16 x 16 tile product (models::tile16_i8), 16 rows, accumulating.
-void BM_Tile16I8(benchmark::State& state) {
+// The functional mesh's 16 x 16 tile product (models::tile16_i8), 16 rows, accumulating (`_SSE2`: baseline path).
+template <auto Fn>
+void tile16_bench(benchmark::State& state) {
   std::vector<int8_t> w(256), a(256);
   for (size_t i = 0; i < 256; ++i) {
     w[i] = static_cast<int8_t>(i * 7);
@@ -88,11 +93,13 @@ void BM_Tile16I8(benchmark::State& state) {
   models::pack_tile16(w.data(), packed.data());
   std::vector<int32_t> out(256, 0);
   for (auto _ : state) {
-    models::tile16_i8(packed.data(), a.data(), 16, out.data(), true);
+    Fn(packed.data(), a.data(), 16, out.data(), true);
     benchmark::DoNotOptimize(out.data());
   }
   state.counters["MAC/s"] = benchmark::Counter(4096.0 * double(state.iterations()), benchmark::Counter::kIsRate);
 }
+void BM_Tile16I8(benchmark::State& state) { tile16_bench<models::tile16_i8>(state); }
+void BM_Tile16I8_SSE2(benchmark::State& state) { tile16_bench<models::detail::tile16_i8_sse2>(state); }
 
 }  // namespace
 
@@ -103,6 +110,8 @@ BENCHMARK(BM_BertBase1Layer_Functional)->Unit(benchmark::kMillisecond)->Iteratio
 BENCHMARK(BM_Gemm512x768x768_Timing)->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
 BENCHMARK(BM_EncoderLayer_MakeBertBase)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_GemmF32_512x768x3072)->Unit(benchmark::kMillisecond)->Iterations(5);
+BENCHMARK(BM_GemmF32_512x768x3072_SSE2)->Unit(benchmark::kMillisecond)->Iterations(5);
 BENCHMARK(BM_Tile16I8);
+BENCHMARK(BM_Tile16I8_SSE2);
 
 BENCHMARK_MAIN();
