@@ -51,27 +51,6 @@ std::vector<float> random_normal(int64_t count, double mean, double std, uint64_
 
 // ---- float helpers ----
 
-// C[m][n] = A[m][k] B[k][n] (+ bias row), row-major with leading dimensions. i-p-j order (vectorizes over j).
-void gemm_f32(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
-              int64_t ldc, const float* bias) {
-  constexpr int64_t kRows = 4;
-  for (int64_t i0 = 0; i0 < m; i0 += kRows) {
-    const int64_t rows = std::min(kRows, m - i0);
-    for (int64_t r = 0; r < rows; ++r) {
-      float* crow = c + (i0 + r) * ldc;
-      for (int64_t j = 0; j < n; ++j) crow[j] = bias != nullptr ? bias[j] : 0.0f;
-    }
-    for (int64_t p = 0; p < k; ++p) {
-      const float* __restrict brow = b + p * ldb;
-      for (int64_t r = 0; r < rows; ++r) {
-        const float av = a[(i0 + r) * lda + p];
-        float* __restrict crow = c + (i0 + r) * ldc;
-        for (int64_t j = 0; j < n; ++j) crow[j] += av * brow[j];
-      }
-    }
-  }
-}
-
 std::vector<float> linear_f32(const QuantLinear& lin, std::span<const float> x, int64_t rows) {
   std::vector<float> y(sz(rows * lin.out));
   gemm_f32(rows, lin.out, lin.in, x.data(), lin.in, lin.weight_float.data(), lin.out, y.data(), lin.out,
@@ -342,6 +321,7 @@ EncoderFloatTensors run_encoder_layer_float(const EncoderLayer& L, std::span<con
   t.context.assign(sz(n * aw), 0.0f);
   const float inv_sqrt_d = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
   std::vector<float> kt(sz(hd * n));
+  std::vector<double> ex(sz(n));
   for (int64_t h = 0; h < d.heads; ++h) {
     for (int64_t j = 0; j < n; ++j) {
       for (int64_t e = 0; e < hd; ++e) kt[sz(e * n + j)] = t.k[sz(j * aw + h * hd + e)] * inv_sqrt_d;
@@ -355,8 +335,11 @@ EncoderFloatTensors run_encoder_layer_float(const EncoderLayer& L, std::span<con
       double m = -std::numeric_limits<double>::infinity();
       for (int64_t j = 0; j < valid; ++j) m = std::max(m, static_cast<double>(row[j]));
       double sum = 0.0;
-      for (int64_t j = 0; j < valid; ++j) sum += std::exp(row[j] - m);
-      for (int64_t j = 0; j < valid; ++j) pr[i * n + j] = static_cast<float>(std::exp(row[j] - m) / sum);
+      for (int64_t j = 0; j < valid; ++j) {
+        ex[sz(j)] = std::exp(row[j] - m);  // each exponential once (the same double values as before)
+        sum += ex[sz(j)];
+      }
+      for (int64_t j = 0; j < valid; ++j) pr[i * n + j] = static_cast<float>(ex[sz(j)] / sum);
     }
     gemm_f32(n, hd, n, pr, n, t.v.data() + h * hd, aw, t.context.data() + h * hd, aw, nullptr);
   }

@@ -33,4 +33,41 @@ void gemm_i8(int64_t m, int64_t n, int64_t k, const int8_t* a, int64_t lda, bool
 std::vector<int32_t> matmul_i8(std::span<const int8_t> a, std::span<const int8_t> b, int64_t m, int64_t k, int64_t n,
                                bool trans_b = false, std::span<const int32_t> bias = {});
 
+// ---- float GEMM (the float executor's and the calibration's matrix product) ----
+//
+// C = A * B (+ bias broadcast over rows); row-major, no transposes: A(i, p) = a[i * lda + p], B(p, j) =
+// b[p * ldb + j], C(i, j) = c[i * ldc + j]; bias nullptr or n floats.
+// Rounding contract (what makes the result bit-identical on every x86-64 machine and with every code path):
+// each C(i, j) is computed as s = bias[j] (0.0f without bias), then for p = 0, 1, ..., k-1 in that order
+// s = s + float(A(i, p) * B(p, j)), every product and sum rounded to float separately (no fused multiply-add,
+// no reassociation), exactly like the scalar loop `for (p) s += a * b;`. Only how many elements are computed
+// side by side differs between the paths (SSE2: 4 x 8 register blocks; AVX, picked at run time when the CPU
+// has it: 4 x 16), never the arithmetic of one element.
+// m, n, k >= 0 (callers check shapes); C must not overlap A, B or bias.
+void gemm_f32(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
+              int64_t ldc, const float* bias = nullptr);
+
+// ---- 16 x 16 int8 tile product (the functional mesh's kernel, DIM = 16) ----
+//
+// out[i][j] = sum_k a[i][k] * w[k][j] (accumulate: out[i][j] += that sum, wrapping mod 2^32) for i < rows and
+// j, k < 16: a is rows x 16 int8 (row-major, stride 16), w 16 x 16 int8, out rows x 16 int32 (stride 16, every
+// element written). Exact: |a w| <= 2^14, so every sum fits int32 and the order of the additions cannot matter. The weights are packed once (pack_tile16: 256 int16
+// as k-pairs, [k / 2][j][k % 2]) and reused by every row block streamed through them, as a weight-stationary
+// mesh does. SSE2 (pmaddwd) on the x86-64 baseline; AVX2 when the CPU has it (chosen at run time).
+inline constexpr int kTile16 = 16;
+void pack_tile16(const int8_t* w, int16_t* packed);
+void tile16_i8(const int16_t* packed, const int8_t* a, int64_t rows, int32_t* out, bool accumulate = false);
+
+namespace detail {
+void tile16_i8_sse2(const int16_t* packed, const int8_t* a, int64_t rows, int32_t* out, bool accumulate);
+void tile16_i8_avx2(const int16_t* packed, const int8_t* a, int64_t rows, int32_t* out, bool accumulate);
+bool cpu_has_avx2();
+// The two code paths of gemm_f32, for tests (the AVX one only when cpu_has_avx()).
+void gemm_f32_sse2(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+                   float* c, int64_t ldc, const float* bias);
+void gemm_f32_avx(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+                  float* c, int64_t ldc, const float* bias);
+bool cpu_has_avx();
+}  // namespace detail
+
 }  // namespace coda::models

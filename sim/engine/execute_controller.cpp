@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "models/gemm.h"
 
 namespace coda::engine {
 
@@ -189,23 +187,24 @@ void ExecuteController::functional_compute(const Pending& p, bool preloaded) {
   // A block (rows1 x cols1), zero-padded to DIM columns; garbage = zeros. (Zeroed only when not fully
   // overwritten; the DIM = 16 product writes every output row that is read back.)
   const bool transpose = mesh.a_transpose;
-  if (!observed && !c.addr1.is_garbage() && !transpose && c.rows1 == dim && c.cols1 == dim)
-    a_buf_.resize(dim * dim);
-  else
-    a_buf_.assign(dim * dim, 0);
+  const bool to_acc = c_addr_.is_acc(), accumulate = c_addr_.accumulate();
+  // A whole untransposed DIM x DIM block is read in place: scratchpad rows are contiguous.
+  const bool in_place = !observed && !c.addr1.is_garbage() && !transpose && c.rows1 == dim && c.cols1 == dim;
+  if (!in_place) a_buf_.assign(dim * dim, 0);
   if (dim == kDim16 && !observed)
     out_buf_.resize(dim * dim);
   else
     out_buf_.assign(dim * dim, 0);
-  int8_t* a = a_buf_.data();  // (locals: the loops below then need no reloads)
-  int32_t* out = out_buf_.data();
-  if (!c.addr1.is_garbage()) {
+  const int8_t* a = in_place ? ctx_.sp.row(c.addr1.row()).data() : a_buf_.data();
+  int32_t* out = out_buf_.data();  // (locals: the loops below then need no reloads)
+  if (!in_place && !c.addr1.is_garbage()) {
+    int8_t* ab = a_buf_.data();
     for (uint32_t r = 0; r < c.rows1; ++r) {
       const int8_t* src = ctx_.sp.row(c.addr1.row() + r).data();
       if (transpose) {
-        for (uint32_t j = 0; j < c.cols1; ++j) a[j * dim + r] = src[j];
+        for (uint32_t j = 0; j < c.cols1; ++j) ab[j * dim + r] = src[j];
       } else {
-        std::memcpy(a + r * dim, src, c.cols1);
+        std::memcpy(ab + r * dim, src, c.cols1);
       }
     }
   }
@@ -215,7 +214,11 @@ void ExecuteController::functional_compute(const Pending& p, bool preloaded) {
   const int8_t* w = mesh.active.data();
   const size_t rows = observed ? dim : std::min<size_t>(c_rows_, dim);
   if (dim == kDim16) {
-    product16(a, rows, out);
+    if (!observed && to_acc && c_cols_ == dim) {  // whole accumulator rows (contiguous): the kernel writes them
+      product16(a, rows, ctx_.acc.row(c_addr_.row()).data(), accumulate);
+      return;
+    }
+    product16(a, rows, out, false);
   } else {
     for (size_t i = 0; i < rows; ++i) {
       int32_t* o = out + i * dim;
@@ -230,7 +233,17 @@ void ExecuteController::functional_compute(const Pending& p, bool preloaded) {
   }
   if (c_addr_.is_garbage()) return;
   const uint32_t cols = c_cols_;
-  const bool to_acc = c_addr_.is_acc(), accumulate = c_addr_.accumulate();
+  if (to_acc && cols == dim) {  // whole rows: accumulator rows are contiguous, one run of c_rows_ * DIM values
+    int32_t* __restrict dst = ctx_.acc.row(c_addr_.row()).data();
+    const int32_t* __restrict o = out;
+    const size_t n = size_t(c_rows_) * dim;
+    if (accumulate) {
+      for (size_t e = 0; e < n; ++e) dst[e] += o[e];
+    } else {
+      std::memcpy(dst, o, n * sizeof(int32_t));
+    }
+    return;
+  }
   for (uint32_t r = 0; r < c_rows_; ++r) {
     const int32_t* o = out + r * dim;
     if (to_acc) {
@@ -247,50 +260,15 @@ void ExecuteController::functional_compute(const Pending& p, bool preloaded) {
   }
 }
 
-// DIM = 16 (Gemmini's mesh): out[i][j] = sum_k a[i][k] * w[k][j] as dot products of 16 int16 pairs over k, with
-// the active weights transposed once per flip ([j][k]). With SSE2 each dot product is two pmaddwd (int16 pairs
-// multiplied and added into int32 lanes) and four outputs are reduced together. Exact: |a * w| <= 2^14, so every
-// partial sum fits int32, and integer addition in any order gives the same sums.
-void ExecuteController::product16(const int8_t* a, size_t rows, int32_t* out) {
+// DIM = 16 (Gemmini's mesh): out = a x active through the models/ tile kernel (models::tile16_i8: pmaddwd on
+// int16 pairs, SSE2 or AVX2; exact int32 sums, so the same results on every path), with the active weights
+// packed once per flip.
+void ExecuteController::product16(const int8_t* a, size_t rows, int32_t* out, bool accumulate) {
   if (!wt_valid_) {
-    const int8_t* w = ctx_.mesh.active.data();
-    for (size_t k = 0; k < kDim16; ++k)
-      for (size_t j = 0; j < kDim16; ++j) wt_[j * kDim16 + k] = w[k * kDim16 + j];
+    models::pack_tile16(ctx_.mesh.active.data(), wt_.data());
     wt_valid_ = true;
   }
-#if defined(__SSE2__)
-  const auto* wt = reinterpret_cast<const __m128i*>(wt_.data());  // [j][2]: k 0..7 and 8..15
-  for (size_t i = 0; i < rows; ++i) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i * kDim16));
-    const __m128i lo = _mm_srai_epi16(_mm_unpacklo_epi8(x, x), 8);  // a[i][0..7] as int16
-    const __m128i hi = _mm_srai_epi16(_mm_unpackhi_epi8(x, x), 8);  // a[i][8..15]
-    int32_t* o = out + i * kDim16;
-    for (size_t j = 0; j < kDim16; j += 4) {
-      const auto dot = [&](size_t jj) {  // four int32 partial sums of column jj
-        return _mm_add_epi32(_mm_madd_epi16(lo, _mm_loadu_si128(wt + 2 * jj)),
-                             _mm_madd_epi16(hi, _mm_loadu_si128(wt + 2 * jj + 1)));
-      };
-      const __m128i s0 = dot(j), s1 = dot(j + 1), s2 = dot(j + 2), s3 = dot(j + 3);
-      // Horizontal sums of s0..s3 into one vector [sum s0, sum s1, sum s2, sum s3].
-      const __m128i u0 = _mm_add_epi32(_mm_unpacklo_epi32(s0, s1), _mm_unpackhi_epi32(s0, s1));
-      const __m128i u1 = _mm_add_epi32(_mm_unpacklo_epi32(s2, s3), _mm_unpackhi_epi32(s2, s3));
-      const __m128i r = _mm_add_epi32(_mm_unpacklo_epi64(u0, u1), _mm_unpackhi_epi64(u0, u1));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(o + j), r);
-    }
-  }
-#else
-  std::array<int16_t, kDim16> ai;
-  for (size_t i = 0; i < rows; ++i) {
-    for (size_t k = 0; k < kDim16; ++k) ai[k] = a[i * kDim16 + k];
-    int32_t* o = out + i * kDim16;
-    for (size_t j = 0; j < kDim16; ++j) {
-      const int16_t* wj = wt_.data() + j * kDim16;
-      int32_t sum = 0;
-      for (size_t k = 0; k < kDim16; ++k) sum += int32_t(ai[k]) * int32_t(wj[k]);
-      o[j] = sum;
-    }
-  }
-#endif
+  models::tile16_i8(wt_.data(), a, static_cast<int64_t>(rows), out, accumulate);
 }
 
 }  // namespace coda::engine

@@ -22,14 +22,14 @@ class ExecuteController {
   Timing compute(const Pending& p, uint64_t start);
   void functional_compute(const Pending& p, bool preloaded);
   static constexpr size_t kDim16 = 16;
-  void product16(const int8_t* a, size_t rows, int32_t* out);
+  void product16(const int8_t* a, size_t rows, int32_t* out, bool accumulate);
 
   EngineContext& ctx_;
   uint64_t free_ = 0;
   // Output operand of the next compute (set by the preload).
   isa::LocalAddr c_addr_ = isa::LocalAddr::garbage();
   uint16_t c_rows_ = 0, c_cols_ = 0;
-  // Functional, DIM = 16: the active weights transposed ([j][k]) as int16, valid until the next flip.
+  // Functional, DIM = 16: the active weights packed for models::tile16_i8, valid until the next flip.
   std::array<int16_t, kDim16 * kDim16> wt_{};
   bool wt_valid_ = false;
   // Functional mode: the A block and the result of the last compute (reused, no per-command allocation).

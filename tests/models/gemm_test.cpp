@@ -1,11 +1,14 @@
 // Tests of the int8 reference GEMM (models/gemm.h) against a naive triple loop (int64 sums, wrapped to int32):
 // awkward shapes, all transpose combinations, padded leading dimensions, bias, accumulate, -128 operands,
-// int32 wrap-around, argument checks.
+// int32 wrap-around, argument checks; and of the float GEMM's rounding contract (bit-identical to the scalar
+// p-ordered loop on every code path).
 #include "models/gemm.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
+#include <limits>
 #include <random>
 #include <stdexcept>
 #include <tuple>
@@ -159,6 +162,92 @@ TEST(GemmI8, ScratchReuseAcrossSizesAndMatmulHelper) {
   EXPECT_EQ(matmul_i8(t.a, t.b, 37, 41, 29, true), naive(tz, false, false));
   EXPECT_THROW(matmul_i8(o.a, o.b, 37, 40, 29), std::invalid_argument);
   EXPECT_THROW(matmul_i8(o.a, o.b, 37, 41, 29, false, std::vector<int32_t>(3)), std::invalid_argument);
+}
+
+// The float GEMM's contract (gemm.h): every element is bias + products in p order, rounded one step at a time,
+// so it must equal this scalar loop bit for bit on every path (SSE2 always, AVX when the CPU has it).
+void check_f32(std::mt19937_64& rng, int64_t m, int64_t n, int64_t k, int64_t pad, bool use_bias) {
+  const int64_t lda = k + pad, ldb = n + pad, ldc = n + pad;
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<float> a(static_cast<size_t>(std::max<int64_t>(1, m * lda))), b(static_cast<size_t>(std::max<int64_t>(1, k * ldb)));
+  std::vector<float> bias(static_cast<size_t>(std::max<int64_t>(1, n)));
+  for (auto& v : a) v = nd(rng);
+  for (auto& v : b) v = nd(rng) * 0.03f;
+  for (auto& v : bias) v = nd(rng);
+  std::vector<float> ref(static_cast<size_t>(std::max<int64_t>(1, m * ldc)), -7.0f);
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      volatile float s = use_bias ? bias[j] : 0.0f;  // volatile: one rounding per step, no reordering
+      for (int64_t p = 0; p < k; ++p) {
+        const volatile float prod = a[i * lda + p] * b[p * ldb + j];
+        s = s + prod;
+      }
+      ref[i * ldc + j] = s;
+    }
+  }
+  const float* bp = use_bias ? bias.data() : nullptr;
+  auto run = [&](auto fn, const char* name) {
+    std::vector<float> c(ref.size(), -7.0f);  // padding columns must stay untouched
+    fn(m, n, k, a.data(), lda, b.data(), ldb, c.data(), ldc, bp);
+    ASSERT_EQ(0, std::memcmp(c.data(), ref.data(), c.size() * sizeof(float)))
+        << name << " m=" << m << " n=" << n << " k=" << k << " pad=" << pad << " bias=" << use_bias;
+  };
+  run(detail::gemm_f32_sse2, "sse2");
+  if (detail::cpu_has_avx()) run(detail::gemm_f32_avx, "avx");
+  run(gemm_f32, "dispatch");
+}
+
+TEST(GemmF32, BitIdenticalToScalarLoopOnAwkwardShapes) {
+  std::mt19937_64 rng(11);
+  for (const auto& [m, n, k] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
+           {1, 1, 1}, {1, 17, 5}, {3, 7, 0}, {5, 33, 9}, {4, 16, 64}, {7, 8, 3}, {50, 96, 96}, {50, 200, 96},
+           {13, 31, 200}, {64, 64, 512}, {9, 50, 32}}) {
+    for (int64_t pad : {0, 3}) {
+      check_f32(rng, m, n, k, pad, false);
+      check_f32(rng, m, n, k, pad, true);
+    }
+  }
+}
+
+// The 16 x 16 tile kernel: exact sums against the naive loop on every path, including all -128 operands (the
+// largest products) and row counts 0, 1 and 16.
+TEST(Tile16I8, ExactOnEveryPath) {
+  std::mt19937_64 rng(5);
+  std::uniform_int_distribution<int> i8(-128, 127);
+  for (int round = 0; round < 20; ++round) {
+    std::vector<int8_t> w(256), a(256);
+    for (auto& v : w) v = static_cast<int8_t>(round == 0 ? -128 : i8(rng));
+    for (auto& v : a) v = static_cast<int8_t>(round == 0 ? -128 : i8(rng));
+    std::vector<int16_t> packed(256);
+    pack_tile16(w.data(), packed.data());
+    const int64_t rows = round == 1 ? 0 : round == 2 ? 1 : round % 2 == 0 ? 16 : 1 + round % 16;
+    std::vector<int32_t> ref(256, -1);
+    for (int64_t i = 0; i < rows; ++i)
+      for (int j = 0; j < 16; ++j) {
+        int32_t s = 0;
+        for (int k = 0; k < 16; ++k) s += int32_t{a[size_t(i * 16 + k)]} * int32_t{w[size_t(k * 16 + j)]};
+        ref[size_t(i * 16 + j)] = s;
+      }
+    // Accumulating: onto a random C (with values near the int32 limits: the sum wraps mod 2^32).
+    std::vector<int32_t> c0(256), ref_acc(256);
+    std::uniform_int_distribution<int32_t> i32(std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max());
+    for (auto& v : c0) v = i32(rng);
+    for (size_t e = 0; e < 256; ++e)
+      ref_acc[e] = int64_t(e) < rows * 16
+                       ? static_cast<int32_t>(static_cast<uint32_t>(c0[e]) + static_cast<uint32_t>(ref[e]))
+                       : c0[e];
+    auto run = [&](auto fn, const char* name) {
+      std::vector<int32_t> out(256, -1);  // rows beyond `rows` must stay untouched
+      fn(packed.data(), a.data(), rows, out.data(), false);
+      ASSERT_EQ(out, ref) << name << " round " << round << " rows " << rows;
+      out = c0;
+      fn(packed.data(), a.data(), rows, out.data(), true);
+      ASSERT_EQ(out, ref_acc) << name << " (accumulate) round " << round << " rows " << rows;
+    };
+    run(detail::tile16_i8_sse2, "sse2");
+    if (detail::cpu_has_avx2()) run(detail::tile16_i8_avx2, "avx2");
+    run(tile16_i8, "dispatch");
+  }
 }
 
 }  // namespace
