@@ -25,6 +25,8 @@
 namespace coda::engine {
 
 class LoopUnroller;
+class SegmentMemo;
+class SimpleDram;
 
 struct EngineOptions {
   bool functional = false;      // move real data through the memories
@@ -70,6 +72,10 @@ class Engine final : public DispatchView {
   bool advance() { return step(); }
   // Every mesh operation with its timing (and data in functional mode), for co-simulation. Optional.
   void set_mesh_observer(MeshObserver* o) { ctx_.mesh.observer = o; }
+  // Exact memoization of fence-delimited segments (segment_memo.h): `memo` must be the source the loop unroller
+  // passed to run() reads from. run() uses it only when the result cannot differ from a full simulation: timing
+  // mode, the engine's own DRAM model and memory, no command or mesh observer.
+  void set_segment_memo(SegmentMemo* memo) { memo_ = memo; }
 
  private:
   // Dispatched, not yet simulated commands of one controller, oldest first. The capacity is a power of two
@@ -108,6 +114,9 @@ class Engine final : public DispatchView {
     for (size_t c = 0; c < 3; ++c) {
       const uint64_t seq = p.dep[c];
       if (seq == 0) continue;
+      // Segment memo: a producer from before the recorded segment read while an evicted completion after its
+      // barrier exists (then whether it is evicted, i.e. its age, could matter; segment_state.h).
+      if (seq <= memo_seq0_ && evicted_done_[c] > memo_barrier0_) memo_sensitive_ = true;
       const uint64_t slot = seq & done_mask_;
       const Done& d = done_[slot];
       if (d.tag == ((seq << 2) | c)) {
@@ -126,6 +135,13 @@ class Engine final : public DispatchView {
     return !((p.dep[0] > last_sim_seq_[0]) | (p.dep[1] > last_sim_seq_[1]) | (p.dep[2] > last_sim_seq_[2]));
   }
   void host_op(const isa::Command& cmd);
+  // Segment memo (segment_memo.h): whether the engine is at a quiescent point it can describe (nothing pending,
+  // the unroller idle), its state there relative to the barrier and seq_, and that state restored.
+  friend class SegmentMemo;
+  bool memo_ready() const;
+  void save_state(StateWriter& w) const;
+  void load_state(StateReader& r, uint64_t first_seq);
+  uint64_t done_ring() const { return done_mask_ + 1; }
   // Per controller: the earliest start of its oldest command (cand_t_, ~0 if it has none that can be
   // simulated) and the completion of that command's producers, cached once its producers are all simulated.
   // The value then depends only on the controller's own state (its free cycle, its in-flight slot) and on the
@@ -164,6 +180,11 @@ class Engine final : public DispatchView {
   CommandObserver* observer_ = nullptr;
   CommandSource* source_ = nullptr;  // during run()
   LoopUnroller* unroller_ = nullptr;  // source_ if it is the loop unroller (arrival() without a virtual call)
+  SegmentMemo* memo_ = nullptr;
+  bool memo_on_ = false;              // during run(): memo_ is in use
+  uint64_t memo_seq0_ = 0, memo_barrier0_ = 0;  // the segment being recorded: its first seq - 1 and barrier
+  mutable bool memo_sensitive_ = false;          // see deps_done
+  SimpleDram* simple_dram_ = nullptr;  // the engine's own DRAM model, if it is the simple one
 };
 
 }  // namespace coda::engine
