@@ -78,6 +78,8 @@ SimResult simulate(const config::HwConfig& hw, const models::OpGraph& graph, con
     r.memo.segments_replayed = memo->stats().segments_replayed;
     r.memo.segments_recorded = memo->stats().segments_recorded;
     r.memo.commands_replayed = memo->stats().commands_replayed;
+    const auto& st = memo->stats();
+    r.memo.segments_skipped = st.skipped_not_quiescent + st.skipped_long + st.skipped_busy + st.skipped_other;
   }
   r.total_macs = uint64_t(graph.total_macs());
   r.mesh_utilization = r.total_cycles ? double(r.total_macs) / (double(hw.mesh.rows * hw.mesh.cols) * double(r.total_cycles)) : 0;

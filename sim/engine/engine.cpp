@@ -156,6 +156,7 @@ void Engine::simulate_front(Controller& ctrl) {
   uint64_t& inflight = inflight_[c][inflight_pos_[c]];
   const uint64_t ready_t = std::max(p.dispatch + 1, inflight);
   if (dep > ready_t) ctx_.counters.dep_wait_cycles[c] += dep - ready_t;
+  if (memo_seq0_) [[unlikely]] memo_check(p);  // recording a segment
   const Timing tm = ctrl.simulate(p, std::max(ready_t, dep));
   inflight = tm.end;
   if (++inflight_pos_[c] == inflight_[c].size()) inflight_pos_[c] = 0;

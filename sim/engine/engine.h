@@ -114,9 +114,6 @@ class Engine final : public DispatchView {
     for (size_t c = 0; c < 3; ++c) {
       const uint64_t seq = p.dep[c];
       if (seq == 0) continue;
-      // Segment memo: a producer from before the recorded segment read while an evicted completion after its
-      // barrier exists (then whether it is evicted, i.e. its age, could matter; segment_state.h).
-      if (seq <= memo_seq0_ && evicted_done_[c] > memo_barrier0_) memo_sensitive_ = true;
       const uint64_t slot = seq & done_mask_;
       const Done& d = done_[slot];
       if (d.tag == ((seq << 2) | c)) {
@@ -183,7 +180,15 @@ class Engine final : public DispatchView {
   SegmentMemo* memo_ = nullptr;
   bool memo_on_ = false;              // during run(): memo_ is in use
   uint64_t memo_seq0_ = 0, memo_barrier0_ = 0;  // the segment being recorded: its first seq - 1 and barrier
-  mutable bool memo_sensitive_ = false;          // see deps_done
+  // While recording: a command depending on a producer from before the segment was simulated when an evicted
+  // completion after the barrier existed for that producer's controller. Its start could then have depended on
+  // whether that producer was evicted (its age; segment_state.h) at some step while it waited: evicted_done_
+  // only grows, so its value when the command is simulated bounds every value its candidate start read.
+  bool memo_sensitive_ = false;
+  void memo_check(const Pending& p) {
+    for (size_t c = 0; c < 3; ++c)
+      if (p.dep[c] != 0 && p.dep[c] <= memo_seq0_ && evicted_done_[c] > memo_barrier0_) memo_sensitive_ = true;
+  }
   SimpleDram* simple_dram_ = nullptr;  // the engine's own DRAM model, if it is the simple one
 };
 

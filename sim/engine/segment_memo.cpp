@@ -234,23 +234,39 @@ const SegmentMemo::Entry* SegmentMemo::find(const std::vector<uint64_t>& key, ui
 void SegmentMemo::boundary(Engine& e) {
   if (rec_.on) finish_recording(e);
   for (;;) {
-    if (pos_ < buf_.size() || !e.memo_ready()) return;
+    if (pos_ < buf_.size() || !e.memo_ready()) {
+      ++stats_.skipped_not_quiescent;
+      return;
+    }
     bool complete = false;
     read_segment(complete);
-    if (!complete || buf_.empty()) return;  // simulated as it comes
+    if (buf_.empty()) return;
+    if (!complete) {  // simulated as it comes
+      ++stats_.skipped_long;
+      return;
+    }
     bool lengths_ok = true, has_loop = false, raw_ex = false;
     check_commands(e.ctx_.dim, lengths_ok, has_loop, raw_ex);
-    if (!lengths_ok) return;
+    if (!lengths_ok) {
+      ++stats_.skipped_other;
+      return;
+    }
     const bool dead = has_loop && !raw_ex;
     // First the key without the older producers' ages, then the one with them.
     uint64_t hash = 0, hash_exact = 0;
-    if (!make_key(e, false, dead, key_)) return;
+    if (!make_key(e, false, dead, key_)) {
+      ++stats_.skipped_busy;
+      return;
+    }
     const Entry* hit = find(key_, hash);
     if (!hit) {
       make_key(e, true, dead, key_exact_);
       hit = find(key_exact_, hash_exact);
     }
-    if (std::any_of(ops_.begin(), ops_.end(), [&](uint32_t op) { return op >= e.ctx_.ops.size(); })) return;
+    if (std::any_of(ops_.begin(), ops_.end(), [&](uint32_t op) { return op >= e.ctx_.ops.size(); })) {
+      ++stats_.skipped_other;
+      return;
+    }
     if (hit) {
       replay(e, *hit, ops_);
       buf_.clear();
@@ -261,7 +277,10 @@ void SegmentMemo::boundary(Engine& e) {
     // Simulate it, and record its outcome at the next boundary, if every op it names starts fresh (then the ops'
     // timings at the end are the segment's alone).
     for (uint32_t op : ops_)
-      if (!fresh(e.ctx_.ops[op])) return;
+      if (!fresh(e.ctx_.ops[op])) {
+        ++stats_.skipped_other;
+        return;
+      }
     rec_.on = true;
     rec_.barrier = e.barrier_;
     rec_.seq = e.seq_;

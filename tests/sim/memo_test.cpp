@@ -69,7 +69,7 @@ TEST(SegmentMemo, BertBaseOnTransformerUnitsIsIdentical) {
     const auto m = expect_identical(hw, bert_base(2), with_schedule(s), std::string("ibert ") + s);
     EXPECT_GT(m.segments_replayed, 0u) << s;
   }
-  const auto m = expect_identical(shipped("gemmini-ibert-rebalanced"), bert_base(3), with_schedule("attention-fused"),
+  const auto m = expect_identical(shipped("gemmini-ibert-rebalanced"), bert_base(4, 256), with_schedule("attention-fused"),
                                   "rebalanced");
   EXPECT_GT(m.segments_replayed, 0u);
 }
