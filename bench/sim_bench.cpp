@@ -29,9 +29,10 @@ const models::OpGraph& gemm_512_768_768() {
   return g;
 }
 
-void run(benchmark::State& state, const models::OpGraph& g, bool functional) {
+void run(benchmark::State& state, const models::OpGraph& g, bool functional, bool memo = true) {
   sim::SimOptions opt;
   opt.functional = functional;
+  opt.memo = memo;
   uint64_t cycles = 0;
   for (auto _ : state) {
     const sim::SimResult r = sim::simulate(hw(), g, opt);
@@ -43,6 +44,8 @@ void run(benchmark::State& state, const models::OpGraph& g, bool functional) {
 }
 
 void BM_BertBase_Timing(benchmark::State& state) { run(state, bert_base(), false); }
+// Every command simulated (no replay of repeated segments; docs/engine.md, "Segment memo").
+void BM_BertBase_TimingNoMemo(benchmark::State& state) { run(state, bert_base(), false, false); }
 void BM_BertBase_Functional(benchmark::State& state) { run(state, bert_base(), true); }
 void BM_Gemm512x768x768_Timing(benchmark::State& state) { run(state, gemm_512_768_768(), false); }
 
@@ -50,6 +53,7 @@ void BM_Gemm512x768x768_Timing(benchmark::State& state) { run(state, gemm_512_76
 
 // Each iteration takes from a fraction of a second to tens of seconds: keep iteration counts small.
 BENCHMARK(BM_BertBase_Timing)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK(BM_BertBase_TimingNoMemo)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 BENCHMARK(BM_BertBase_Functional)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
 BENCHMARK(BM_Gemm512x768x768_Timing)->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
 
