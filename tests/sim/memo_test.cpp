@@ -11,6 +11,11 @@
 #include "sim/config/hw_config.h"
 #include "sim/config/hw_loader.h"
 #include "sim/config/schedule_loader.h"
+#include "sim/compiler/lowering.h"
+#include "sim/engine/dram.h"
+#include "sim/engine/engine.h"
+#include "sim/engine/loop_unroller.h"
+#include "sim/engine/segment_memo.h"
 #include "sim/report/report.h"
 #include "sim/simulator.h"
 
@@ -137,6 +142,28 @@ TEST(SegmentMemo, OffWhereEveryCommandMustBeSimulated) {
   sim::SimOptions n;
   n.memo = false;
   EXPECT_FALSE(sim::simulate(hw, g, n).memo.used);  // --no-memo
+}
+
+// An embedder's own DRAM model (sim/tlm) turns the memo off in Engine::run; the engine's own one does not.
+TEST(SegmentMemo, OffWithAnEmbeddersDram) {
+  const auto hw = shipped("gemmini-default");
+  const auto g = bert_base(3, 64);
+  engine::SimpleDram own(hw.dram);
+  for (const bool external : {false, true}) {
+    compiler::Lowering lowering(g, hw);
+    engine::SegmentMemo memo(hw, lowering);
+    engine::EngineOptions eo;
+    if (external) eo.dram = &own;
+    engine::Engine eng(hw, eo);
+    eng.set_segment_memo(&memo);
+    engine::LoopUnroller unroller(hw, memo);
+    eng.run(unroller, g.ops.size());
+    if (external) {
+      EXPECT_EQ(memo.stats().segments_recorded + memo.stats().segments_replayed, 0u);
+    } else {
+      EXPECT_GT(memo.stats().segments_recorded, 0u);
+    }
+  }
 }
 
 }  // namespace
