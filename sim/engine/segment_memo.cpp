@@ -14,6 +14,9 @@ namespace {
 // Segments longer than this (commands read from the lowering) are simulated without the memo, so that the
 // read-ahead stays bounded (ARCHITECTURE.md: the stream never sits in memory at once).
 constexpr size_t kMaxSegmentCommands = size_t(1) << 17;
+// Recorded outcomes are kept up to this many words (keys and end states, 128 MB); later segments are still looked
+// up but no longer recorded.
+constexpr size_t kMaxStoredWords = size_t(1) << 24;
 
 // f(a_field, b_field) for every counter, scalar or element.
 template <class A, class B, class F>
@@ -275,7 +278,11 @@ void SegmentMemo::boundary(Engine& e) {
       continue;  // the next segment starts at the restored quiescent point
     }
     // Simulate it, and record its outcome at the next boundary, if every op it names starts fresh (then the ops'
-    // timings at the end are the segment's alone).
+    // timings at the end are the segment's alone) and the recorded outcomes are within their budget.
+    if (stored_words_ > kMaxStoredWords) {
+      ++stats_.skipped_other;
+      return;
+    }
     for (uint32_t op : ops_)
       if (!fresh(e.ctx_.ops[op])) {
         ++stats_.skipped_other;
@@ -340,6 +347,7 @@ void SegmentMemo::finish_recording(Engine& e) {
     }
     entry.ops.push_back(t);
   }
+  stored_words_ += entry.key.size() + entry.end.size() + entry.ops.size() * sizeof(OpTiming) / sizeof(uint64_t);
   index_[rec_.hash].push_back(uint32_t(entries_.size()));
   entries_.push_back(std::move(entry));
   ++stats_.segments_recorded;

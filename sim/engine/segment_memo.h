@@ -99,6 +99,7 @@ class SegmentMemo final : public CommandSource {
   std::vector<Entry> entries_;
   std::unordered_map<uint64_t, std::vector<uint32_t>> index_;  // key hash -> entries
   Recording rec_;
+  size_t stored_words_ = 0;
   Stats stats_;
 };
 
