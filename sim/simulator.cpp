@@ -79,6 +79,7 @@ SimResult simulate(const config::HwConfig& hw, const models::OpGraph& graph, con
     r.memo.segments_recorded = memo->stats().segments_recorded;
     r.memo.commands_replayed = memo->stats().commands_replayed;
     const auto& st = memo->stats();
+    r.memo.replayed_exact = st.replayed_exact;
     r.memo.segments_skipped = st.skipped_not_quiescent + st.skipped_long + st.skipped_busy + st.skipped_other;
   }
   r.total_macs = uint64_t(graph.total_macs());

@@ -40,6 +40,7 @@ struct MemoStats {
   uint64_t segments_replayed = 0;  // segments skipped and replayed from an identical earlier one
   uint64_t segments_recorded = 0;  // segments simulated and recorded
   uint64_t commands_replayed = 0;  // commands those replayed segments dispatched
+  uint64_t replayed_exact = 0;     // of them, found by the key with the older producers' exact ages
   uint64_t segments_skipped = 0;   // segments the memo could not look up (docs/engine.md, "Segment memo")
 };
 

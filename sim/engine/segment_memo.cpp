@@ -265,6 +265,7 @@ void SegmentMemo::boundary(Engine& e) {
     if (!hit) {
       make_key(e, true, dead, key_exact_);
       hit = find(key_exact_, hash_exact);
+      if (hit) ++stats_.replayed_exact;
     }
     if (std::any_of(ops_.begin(), ops_.end(), [&](uint32_t op) { return op >= e.ctx_.ops.size(); })) {
       ++stats_.skipped_other;

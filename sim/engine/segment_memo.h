@@ -46,6 +46,7 @@ class SegmentMemo final : public CommandSource {
     uint64_t segments_recorded = 0;  // segments simulated and recorded
     uint64_t commands_replayed = 0;  // commands dispatched by the replayed segments
     uint64_t segments_exact = 0;     // recorded under the key with the older producers' ages (they could matter)
+    uint64_t replayed_exact = 0;     // replayed from such a segment
     // Segments simulated without a lookup: the engine was not at a describable quiescent point, the segment was
     // longer than the read-ahead cap, a time after the barrier was stored, or another condition (see boundary()).
     uint64_t skipped_not_quiescent = 0, skipped_long = 0, skipped_busy = 0, skipped_other = 0;
