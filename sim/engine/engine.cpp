@@ -201,8 +201,8 @@ bool Engine::memo_ready() const { return seq_ > 0 && !pending() && unroller_ && 
 
 // Everything that shapes what happens after a quiescent point, in a fixed order (each block's save() says why its
 // times may be normalised). The pending queues are empty; the completion ring (done_) is not written: at a
-// quiescent point every command is simulated, so which producers it still holds follows from seq_ (the ages of
-// the block tables' producers, capped at the ring size), and the completions it holds are all <= the barrier.
+// quiescent point every command is simulated, so which producers it still holds follows from seq_ and the block
+// tables' producers (as segment_state.h writes them), and the completions it holds are all <= the barrier.
 void Engine::save_state(StateWriter& w) const {
   rs_.save(w);
   load_.save(w);
