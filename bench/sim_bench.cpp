@@ -38,9 +38,10 @@ const models::OpGraph& gemm_512_768_768() {
   return g;
 }
 
-void run(benchmark::State& state, const models::OpGraph& g, bool functional) {
+void run(benchmark::State& state, const models::OpGraph& g, bool functional, bool memo = true) {
   sim::SimOptions opt;
   opt.functional = functional;
+  opt.memo = memo;
   uint64_t cycles = 0;
   for (auto _ : state) {
     const sim::SimResult r = sim::simulate(hw(), g, opt);
@@ -52,6 +53,8 @@ void run(benchmark::State& state, const models::OpGraph& g, bool functional) {
 }
 
 void BM_BertBase_Timing(benchmark::State& state) { run(state, bert_base(), false); }
+// Every command simulated (no replay of repeated segments; docs/engine.md, "Segment memo").
+void BM_BertBase_TimingNoMemo(benchmark::State& state) { run(state, bert_base(), false, false); }
 void BM_BertBase_Functional(benchmark::State& state) { run(state, bert_base(), true); }
 void BM_BertBase1Layer_Functional(benchmark::State& state) { run(state, bert_base_1layer(), true); }
 void BM_Gemm512x768x768_Timing(benchmark::State& state) { run(state, gemm_512_768_768(), false); }
@@ -105,6 +108,7 @@ void BM_Tile16I8_SSE2(benchmark::State& state) { tile16_bench<models::detail::ti
 
 // Each iteration takes from a fraction of a second to tens of seconds: keep iteration counts small.
 BENCHMARK(BM_BertBase_Timing)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK(BM_BertBase_TimingNoMemo)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 BENCHMARK(BM_BertBase_Functional)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
 BENCHMARK(BM_BertBase1Layer_Functional)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 BENCHMARK(BM_Gemm512x768x768_Timing)->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();

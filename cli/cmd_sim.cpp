@@ -27,6 +27,7 @@ struct SimArgs {
   std::string schedule = "unfused";
   uint64_t seed = 1;
   size_t op_rows = 40;
+  bool no_memo = false;
 };
 }  // namespace
 
@@ -57,6 +58,9 @@ void add_sim_command(CLI::App& app, Action& action) {
                   "Fusion schedule: unfused, fused, a shipped name (configs/schedules/) or a schedule YAML file")
       ->capture_default_str();
   sub->add_option("--seed", args->seed, "Seed of the functional-mode input data")->capture_default_str();
+  sub->add_flag("--no-memo", args->no_memo,
+                "Simulate every command: no replay of fence-delimited segments identical to earlier ones (the results "
+                "are the same; the memo is off anyway with --functional, --trace and --dump-commands)");
   sub->add_option("--ops", args->op_rows, "Rows of the per-op table on stdout")->capture_default_str();
   sub->callback([args, &action] {
     action = [args]() -> int {
@@ -67,6 +71,7 @@ void add_sim_command(CLI::App& app, Action& action) {
       opt.functional = args->functional || args->verify;
       opt.verify = args->verify;
       opt.seed = args->seed;
+      opt.memo = !args->no_memo && args->trace.empty();
       opt.lowering.tiling = args->tiling;
       opt.lowering.dataflow = args->dataflow == "os" ? isa::Dataflow::OS : isa::Dataflow::WS;
       opt.lowering.schedule = config::load_schedule(args->schedule);

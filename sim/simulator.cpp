@@ -7,6 +7,7 @@
 
 #include "sim/engine/engine.h"
 #include "sim/engine/loop_unroller.h"
+#include "sim/engine/segment_memo.h"
 #include "sim/functional.h"
 
 namespace coda::sim {
@@ -53,7 +54,14 @@ SimResult simulate(const config::HwConfig& hw, const models::OpGraph& graph, con
   } else if (functional) {
     init_inputs(lowering, graph, eng.memory(), options.seed);
   }
-  engine::LoopUnroller unroller(hw, lowering);
+  // The memo sits between the lowering and the unroller; the engine uses it only where it is exact.
+  const bool memo_on = options.memo && !functional && !options.dump_commands && !options.mesh_observer;
+  std::unique_ptr<engine::SegmentMemo> memo;
+  if (memo_on) {
+    memo = std::make_unique<engine::SegmentMemo>(hw, lowering);
+    eng.set_segment_memo(memo.get());
+  }
+  engine::LoopUnroller unroller(hw, memo ? static_cast<engine::CommandSource&>(*memo) : lowering);
   eng.run(unroller, graph.ops.size());
 
   SimResult r;
@@ -65,6 +73,15 @@ SimResult simulate(const config::HwConfig& hw, const models::OpGraph& graph, con
   r.total_cycles = eng.total_cycles();
   r.seconds = double(r.total_cycles) / (hw.clock_ghz * 1e9);
   r.counters = eng.counters();
+  if (memo) {
+    r.memo.used = true;
+    r.memo.segments_replayed = memo->stats().segments_replayed;
+    r.memo.segments_recorded = memo->stats().segments_recorded;
+    r.memo.commands_replayed = memo->stats().commands_replayed;
+    const auto& st = memo->stats();
+    r.memo.replayed_exact = st.replayed_exact;
+    r.memo.segments_skipped = st.skipped_not_quiescent + st.skipped_long + st.skipped_busy + st.skipped_other;
+  }
   r.total_macs = uint64_t(graph.total_macs());
   r.mesh_utilization = r.total_cycles ? double(r.total_macs) / (double(hw.mesh.rows * hw.mesh.cols) * double(r.total_cycles)) : 0;
   // Attribution: each op owns the cycles by which it pushes the completion frontier (program order), so the

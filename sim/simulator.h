@@ -29,6 +29,19 @@ struct SimOptions {
   compiler::LoweringOptions lowering;
   std::ostream* dump_commands = nullptr;  // text dump of every simulated command with its cycles
   engine::MeshObserver* mesh_observer = nullptr;  // every mesh operation (co-simulation, sim/cosim)
+  // Exact memoization of fence-delimited segments (sim/engine/segment_memo.h): identical results, faster. Used
+  // only in timing mode without a command dump or mesh observer (those need every command simulated).
+  bool memo = true;
+};
+
+// What the segment memo did in a run (not part of any report: results are the same with and without it).
+struct MemoStats {
+  bool used = false;               // the run had the memo on
+  uint64_t segments_replayed = 0;  // segments skipped and replayed from an identical earlier one
+  uint64_t segments_recorded = 0;  // segments simulated and recorded
+  uint64_t commands_replayed = 0;  // commands those replayed segments dispatched
+  uint64_t replayed_exact = 0;     // of them, found by the key with the older producers' exact ages
+  uint64_t segments_skipped = 0;   // segments the memo could not look up (docs/engine.md, "Segment memo")
 };
 
 struct OpResult {
@@ -75,6 +88,7 @@ struct SimResult {
   energy::EnergyBreakdown energy_by_unit;  // per unit, J (docs/energy.md)
   double energy_j = 0;          // total energy, J
   double edp_js = 0;            // energy-delay product: energy_j x seconds
+  MemoStats memo;
 };
 
 SimResult simulate(const config::HwConfig& hw, const models::OpGraph& graph, const SimOptions& options = {});

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "sim/config/hw_config.h"
+#include "sim/engine/segment_state.h"
 
 namespace coda::engine {
 
@@ -26,6 +27,9 @@ class ActivationUnits {
 
   // Streams `elements` elements through the units, the first available at `ready`.
   Stream stream(uint64_t ready, uint64_t elements);
+  // Timing state (segment_state.h): the units' free cycle, used only as max(ready, free).
+  void save(StateWriter& w) const { w.time(free_); }
+  void load(StateReader& r) { free_ = r.time(); }
 
  private:
   uint64_t count_, cpe_, latency_;

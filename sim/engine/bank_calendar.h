@@ -6,6 +6,8 @@
 #include <array>
 #include <cstdint>
 
+#include "sim/engine/segment_state.h"
+
 namespace coda::engine {
 
 class PortCalendar {
@@ -51,6 +53,36 @@ class PortCalendar {
     return s;
   }
 
+  // Segment memo (segment_state.h). Every reservation after a quiescent point asks for t > barrier (a command
+  // starts after its dispatch, at or after the barrier), so an interval ending at or before the barrier neither
+  // conflicts nor sorts after a new one (whose end is > t > barrier) and max_end_ <= barrier takes the fast
+  // path: such intervals act as [barrier, barrier). The slot indices and the order (written from its front, as a
+  // permutation) only decide which dead interval a reservation replaces (no effect) and ties between equal ends
+  // (the index breaks them), and recorded intervals of length >= 1 never share an end: each was placed clear of
+  // every interval recorded at the time, and an interval is never recorded again once replaced. So a segment's
+  // key leaves the permutation out when every reservation has a length >= 1 (SegmentMemo checks its commands);
+  // an end state keeps it.
+  void save(StateWriter& w) const {
+    uint64_t perm = 0;
+    for (size_t k = 0; k < kIntervals; ++k) perm |= uint64_t(order_[(head_ + k) % kIntervals]) << (8 * k);
+    w.put(w.key ? 0 : perm);
+    for (size_t i = 0; i < kIntervals; ++i) {
+      w.time(start_[i]);
+      w.time(end_[i]);
+    }
+    w.time(max_end_);
+  }
+  void load(StateReader& r) {
+    const uint64_t perm = r.get();
+    for (size_t k = 0; k < kIntervals; ++k) order_[k] = uint8_t(perm >> (8 * k));
+    head_ = 0;
+    for (size_t i = 0; i < kIntervals; ++i) {
+      start_[i] = r.time();
+      end_[i] = r.time();
+    }
+    max_end_ = r.time();
+  }
+
  private:
   static constexpr size_t kIntervals = 8;
   // Busy intervals [start_[i], end_[i]); initially empty ([0, 0)).
@@ -68,6 +100,15 @@ class BankPorts {
   explicit BankPorts(bool dual = false) : dual_(dual) {}
   uint64_t read(uint64_t t, uint64_t len) { return read_.reserve(t, len); }
   uint64_t write(uint64_t t, uint64_t len) { return dual_ ? write_.reserve(t, len) : read_.reserve(t, len); }
+
+  void save(StateWriter& w) const {
+    read_.save(w);
+    if (dual_) write_.save(w);
+  }
+  void load(StateReader& r) {
+    read_.load(r);
+    if (dual_) write_.load(r);
+  }
 
  private:
   bool dual_;

@@ -9,6 +9,7 @@
 
 #include "sim/config/hw_config.h"
 #include "sim/engine/dram.h"
+#include "sim/engine/segment_state.h"
 #include "sim/engine/stats.h"
 
 namespace coda::engine {
@@ -35,6 +36,22 @@ class DmaChannel {
       bytes -= piece;
     }
     return r;
+  }
+
+  // Timing state at a quiescent point (segment_state.h): the in-flight slots from the next one to use, the next
+  // issue cycle and the bus. Each is only ever combined as max(stored, requested) with a requested cycle at or
+  // after the command's start, so any stored time <= the barrier acts as the barrier. (last_done_ is set by
+  // every request before it is read: no state.)
+  void save(StateWriter& w) const {
+    for (uint32_t i = 0; i < in_flight_; ++i) w.time(slot_free_[(slot_ + i) % in_flight_]);
+    w.time(next_issue_);
+    w.time(bus_free_);
+  }
+  void load(StateReader& r) {
+    for (uint32_t i = 0; i < in_flight_; ++i) slot_free_[i] = r.time();
+    slot_ = 0;
+    next_issue_ = r.time();
+    bus_free_ = r.time();
   }
 
   // Number of requests a row of `bytes` at `addr` splits into (aligned power-of-two pieces).

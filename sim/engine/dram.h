@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "sim/config/hw_config.h"
+#include "sim/engine/segment_state.h"
 
 namespace coda::engine {
 
@@ -36,6 +37,12 @@ class SimpleDram final : public Dram {
     return done + latency_;
   }
   uint64_t busy_cycles() const override { return busy_fp_ >> kFrac; }
+  // Segment memo (segment_state.h): the transfer frontier is only used as max(request, frontier), and requests
+  // come at or after the barrier; the busy time is a counter, replayed as a delta in fixed point.
+  void save(StateWriter& w) const { w.time_fp(free_fp_, kFrac); }
+  void load(StateReader& r) { free_fp_ = r.time_fp(kFrac); }
+  uint64_t busy_fp() const { return busy_fp_; }
+  void add_busy_fp(uint64_t d) { busy_fp_ += d; }
 
  private:
   static constexpr int kFrac = 16;

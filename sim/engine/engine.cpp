@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "sim/engine/loop_unroller.h"
+#include "sim/engine/segment_memo.h"
 
 namespace coda::engine {
 
@@ -50,6 +51,7 @@ Engine::Engine(const config::HwConfig& hw, EngineOptions options)
   while (ring < 64 * window) ring <<= 1;
   done_.assign(std::max<size_t>(ring, 1 << 12), Done{});
   done_mask_ = done_.size() - 1;
+  simple_dram_ = dynamic_cast<SimpleDram*>(ctx_.own_dram.get());
 }
 
 uint64_t Engine::dispatch_floor() const {
@@ -154,6 +156,7 @@ void Engine::simulate_front(Controller& ctrl) {
   uint64_t& inflight = inflight_[c][inflight_pos_[c]];
   const uint64_t ready_t = std::max(p.dispatch + 1, inflight);
   if (dep > ready_t) ctx_.counters.dep_wait_cycles[c] += dep - ready_t;
+  if (memo_seq0_) [[unlikely]] memo_check(p);  // recording a segment
   const Timing tm = ctrl.simulate(p, std::max(ready_t, dep));
   inflight = tm.end;
   if (++inflight_pos_[c] == inflight_[c].size()) inflight_pos_[c] = 0;
@@ -194,15 +197,91 @@ void Engine::host_op(const isa::Command& cmd) {
   total_ = std::max(total_, end);
 }
 
+bool Engine::memo_ready() const { return seq_ > 0 && !pending() && unroller_ && unroller_->idle(); }
+
+// Everything that shapes what happens after a quiescent point, in a fixed order (each block's save() says why its
+// times may be normalised). The pending queues are empty; the completion ring (done_) is not written: at a
+// quiescent point every command is simulated, so which producers it still holds follows from seq_ and the block
+// tables' producers (as segment_state.h writes them), and the completions it holds are all <= the barrier.
+void Engine::save_state(StateWriter& w) const {
+  rs_.save(w);
+  load_.save(w);
+  execute_.save(w);
+  store_.save(w);
+  ctx_.sp.save(w);
+  ctx_.acc.save(w);
+  ctx_.dma_read.save(w);
+  ctx_.dma_write.save(w);
+  simple_dram_->save(w);
+  ctx_.mesh.save(w);
+  ctx_.normalizer.save(w);
+  ctx_.activation.save(w);
+  for (size_t c = 0; c < 3; ++c) {
+    // A controller's in-flight slots are used in turn from inflight_pos_, each as max(ready, slot).
+    const size_t n = inflight_[c].size();
+    for (size_t i = 0; i < n; ++i) w.time(inflight_[c][(inflight_pos_[c] + i) % n]);
+    w.time(evicted_done_[c]);  // read only as max(.., evicted) by a command that starts after the barrier
+    w.seq(last_sim_seq_[c]);
+  }
+  // Dispatch reads last_dispatch_ + 1 (never last_dispatch_ itself), so that is the time to normalise.
+  w.time(last_dispatch_ + 1);
+  w.time(barrier_);
+  w.time(total_);
+  unroller_->save(w);
+}
+
+void Engine::load_state(StateReader& r, uint64_t first_seq) {
+  rs_.load(r);
+  load_.load(r);
+  execute_.load(r);
+  store_.load(r);
+  ctx_.sp.load(r);
+  ctx_.acc.load(r);
+  ctx_.dma_read.load(r);
+  ctx_.dma_write.load(r);
+  simple_dram_->load(r);
+  ctx_.mesh.load(r);
+  ctx_.normalizer.load(r);
+  ctx_.activation.load(r);
+  for (size_t c = 0; c < 3; ++c) {
+    const size_t n = inflight_[c].size();
+    for (size_t i = 0; i < n; ++i) inflight_[c][i] = r.time();
+    inflight_pos_[c] = 0;
+    evicted_done_[c] = r.time();
+    last_sim_seq_[c] = r.seq(last_sim_seq_[c]);
+    invalidate_candidate(c);
+    cand_dep_[c] = 0;
+  }
+  last_dispatch_ = r.time() - 1;
+  barrier_ = r.time();
+  total_ = r.time();
+  unroller_->load(r);
+  // The completion ring as the skipped commands (first_seq, seq_] would have left it: each slot holds the newest
+  // of them that maps to it. Only the tag decides anything (whether a later command's producer is still there);
+  // completions are all <= the barrier, so the barrier stands in for them. The controller bits of a tag matter
+  // only when a block table names that producer, so they are set from the tables.
+  const uint64_t ring = done_mask_ + 1;
+  const uint64_t lo = seq_ > ring && seq_ - ring > first_seq ? seq_ - ring : first_seq;
+  for (uint64_t s = lo + 1; s <= seq_; ++s) done_[s & done_mask_] = Done{barrier_, s << 2};
+  rs_.for_each_tracked([&](uint64_t packed) {
+    const uint64_t s = packed >> 2;
+    if (s > first_seq && seq_ - s < ring) done_[s & done_mask_] = Done{barrier_, packed};
+  });
+}
+
 inline void Engine::handle(const isa::Command& cmd) {
   switch (cmd.opcode) {
     case isa::Opcode::Fence: {
       drain();
       barrier_ = std::max({barrier_, total_, last_dispatch_ + 1});
+      if (memo_on_) memo_->boundary(*this);
       break;
     }
     case isa::Opcode::Flush: break;
-    case isa::Opcode::HostOp: host_op(cmd); break;
+    case isa::Opcode::HostOp:
+      host_op(cmd);
+      if (memo_on_) memo_->boundary(*this);
+      break;
     case isa::Opcode::LoopWs: throw std::logic_error("engine: LOOP_WS must be expanded by the loop unroller");
     default: dispatch(cmd);
   }
@@ -215,8 +294,9 @@ void Engine::run(CommandSource& source, size_t num_ops) {
   if (auto* unroller = dynamic_cast<LoopUnroller*>(&source)) {
     // The usual source: commands read in place, without a virtual call or a copy per command.
     unroller_ = unroller;
+    memo_on_ = memo_ && !ctx_.functional && !ctx_.backend && simple_dram_ && ctx_.dram == simple_dram_ &&
+               !observer_ && !ctx_.mesh.observer;
     while (const isa::Command* cmd = unroller->next_ptr()) handle(*cmd);
-    unroller_ = nullptr;
   } else {
     isa::Command cmd;
     while (source.next(cmd)) handle(cmd);
@@ -224,6 +304,9 @@ void Engine::run(CommandSource& source, size_t num_ops) {
   source.attach(nullptr);
   source_ = nullptr;
   drain();
+  if (memo_on_) memo_->finish(*this);
+  memo_on_ = false;
+  unroller_ = nullptr;
   ctx_.counters.dram_busy_cycles = ctx_.dram->busy_cycles();
 }
 

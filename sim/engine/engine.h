@@ -25,6 +25,8 @@
 namespace coda::engine {
 
 class LoopUnroller;
+class SegmentMemo;
+class SimpleDram;
 
 struct EngineOptions {
   bool functional = false;      // move real data through the memories
@@ -70,6 +72,10 @@ class Engine final : public DispatchView {
   bool advance() { return step(); }
   // Every mesh operation with its timing (and data in functional mode), for co-simulation. Optional.
   void set_mesh_observer(MeshObserver* o) { ctx_.mesh.observer = o; }
+  // Exact memoization of fence-delimited segments (segment_memo.h): `memo` must be the source the loop unroller
+  // passed to run() reads from. run() uses it only when the result cannot differ from a full simulation: timing
+  // mode, the engine's own DRAM model and memory, no command or mesh observer.
+  void set_segment_memo(SegmentMemo* memo) { memo_ = memo; }
 
  private:
   // Dispatched, not yet simulated commands of one controller, oldest first. The capacity is a power of two
@@ -126,6 +132,13 @@ class Engine final : public DispatchView {
     return !((p.dep[0] > last_sim_seq_[0]) | (p.dep[1] > last_sim_seq_[1]) | (p.dep[2] > last_sim_seq_[2]));
   }
   void host_op(const isa::Command& cmd);
+  // Segment memo (segment_memo.h): whether the engine is at a quiescent point it can describe (nothing pending,
+  // the unroller idle), its state there relative to the barrier and seq_, and that state restored.
+  friend class SegmentMemo;
+  bool memo_ready() const;
+  void save_state(StateWriter& w) const;
+  void load_state(StateReader& r, uint64_t first_seq);
+  uint64_t done_ring() const { return done_mask_ + 1; }
   // Per controller: the earliest start of its oldest command (cand_t_, ~0 if it has none that can be
   // simulated) and the completion of that command's producers, cached once its producers are all simulated.
   // The value then depends only on the controller's own state (its free cycle, its in-flight slot) and on the
@@ -164,6 +177,19 @@ class Engine final : public DispatchView {
   CommandObserver* observer_ = nullptr;
   CommandSource* source_ = nullptr;  // during run()
   LoopUnroller* unroller_ = nullptr;  // source_ if it is the loop unroller (arrival() without a virtual call)
+  SegmentMemo* memo_ = nullptr;
+  bool memo_on_ = false;              // during run(): memo_ is in use
+  uint64_t memo_seq0_ = 0, memo_barrier0_ = 0;  // the segment being recorded: its first seq - 1 and barrier
+  // While recording: a command depending on a producer from before the segment was simulated when an evicted
+  // completion after the barrier existed for that producer's controller. Its start could then have depended on
+  // whether that producer was evicted (its age; segment_state.h) at some step while it waited: evicted_done_
+  // only grows, so its value when the command is simulated bounds every value its candidate start read.
+  bool memo_sensitive_ = false;
+  void memo_check(const Pending& p) {
+    for (size_t c = 0; c < 3; ++c)
+      if (p.dep[c] != 0 && p.dep[c] <= memo_seq0_ && evicted_done_[c] > memo_barrier0_) memo_sensitive_ = true;
+  }
+  SimpleDram* simple_dram_ = nullptr;  // the engine's own DRAM model, if it is the simple one
 };
 
 }  // namespace coda::engine

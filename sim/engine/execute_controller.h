@@ -16,6 +16,19 @@ class ExecuteController {
   explicit ExecuteController(EngineContext& ctx) : ctx_(ctx) {}
   Timing simulate(const Pending& p, uint64_t earliest);
   uint64_t free_at() const { return free_; }
+  // Segment memo (segment_state.h): the free cycle (used as max(earliest, free)) and the output operand the last
+  // preload named. (The transposed weights are functional-mode data.)
+  void save(StateWriter& w) const {
+    w.time(free_);
+    w.put(w.preload_output_dead ? 0 : uint64_t(c_addr_.raw) | uint64_t(c_rows_) << 32 | uint64_t(c_cols_) << 48);
+  }
+  void load(StateReader& r) {
+    free_ = r.time();
+    const uint64_t a = r.get();
+    c_addr_.raw = uint32_t(a);
+    c_rows_ = uint16_t(a >> 32);
+    c_cols_ = uint16_t(a >> 48);
+  }
 
  private:
   Timing preload(const Pending& p, uint64_t start);

@@ -15,6 +15,24 @@ class LoadController {
   // Simulates `p`, which may not start before `earliest`; returns its start and end cycles.
   Timing simulate(const Pending& p, uint64_t earliest);
   uint64_t free_at() const { return free_; }
+  // Segment memo (segment_state.h): the free cycle (used as max(earliest, free)) and the streams' settings.
+  void save(StateWriter& w) const {
+    w.time(free_);
+    for (size_t s = 0; s < 3; ++s) {
+      w.put(uint64_t(stride_[s]) | uint64_t(int8_in_[s]) << 32);
+      w.put(uint64_t(uint32_t(scale_[s].multiplier)) | uint64_t(uint32_t(scale_[s].shift)) << 32);
+    }
+  }
+  void load(StateReader& r) {
+    free_ = r.time();
+    for (size_t s = 0; s < 3; ++s) {
+      const uint64_t a = r.get(), b = r.get();
+      stride_[s] = uint32_t(a);
+      int8_in_[s] = (a >> 32) & 1;
+      scale_[s].multiplier = int32_t(uint32_t(b));
+      scale_[s].shift = int(int32_t(uint32_t(b >> 32)));
+    }
+  }
 
  private:
   EngineContext& ctx_;

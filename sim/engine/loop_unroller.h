@@ -25,6 +25,7 @@
 
 #include "sim/config/hw_config.h"
 #include "sim/engine/command_source.h"
+#include "sim/engine/segment_state.h"
 
 namespace coda::engine {
 
@@ -46,6 +47,25 @@ class LoopUnroller final : public CommandSource {
   void attach(DispatchView* view) override;
   // The arrival of the LOOP_WS (or passed-through command) that the command last produced comes from.
   uint64_t arrival() const override { return arrival_; }
+
+  // Segment memo (segment_memo.h): whether the unroller holds nothing (no loop, no command read ahead), and
+  // then its only state that shapes what it sends next: the stream settings it last sent (a loop skips a config
+  // command whose setting is already in place). The loop slots and counters are only labels.
+  bool idle() const { return retired_ == accepted_ && !has_held_ && !inner_done_; }
+  void save(StateWriter& w) const {
+    for (const LdConfig& c : ld_cfg_) w.put(uint64_t(c.valid) | uint64_t(c.stride) << 32);
+    w.put(uint64_t(st_cfg_.valid) | uint64_t(st_cfg_.stride) << 32);
+    w.put(uint64_t(st_cfg_.act) | uint64_t(st_cfg_.shift) << 8 | uint64_t(uint32_t(st_cfg_.mult)) << 32);
+  }
+  void load(StateReader& r) {
+    for (LdConfig& c : ld_cfg_) {
+      const uint64_t v = r.get();
+      c = LdConfig{bool(v & 1), uint32_t(v >> 32)};
+    }
+    const uint64_t a = r.get(), b = r.get();
+    st_cfg_ = StConfig{bool(a & 1), uint32_t(a >> 32), isa::Activation(b & 0xff), int32_t(uint32_t(b >> 32)),
+                       uint8_t(b >> 8)};
+  }
 
  private:
   static constexpr uint64_t kConcurrentLoops = 2;

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "sim/config/hw_config.h"
+#include "sim/engine/segment_state.h"
 #include "sim/isa/command.h"
 
 namespace coda::engine {
@@ -89,6 +90,21 @@ class Mesh {
   std::vector<int32_t> os_acc;         // [i][j]
 
   MeshObserver* observer = nullptr;    // co-simulation (optional)
+
+  // Timing state (segment_state.h). The port and buffer cycles are only combined as max(.., t) with t after the
+  // command's start (or compared with such a t: weights_ready > feed, which a time <= the barrier never is).
+  void save(StateWriter& w) const {
+    for (uint64_t t : {left_free, top_free, shadow_free, weights_ready, drained, left_mesh_free, os_drain_free}) w.time(t);
+    w.put(uint64_t(dataflow) | uint64_t(a_transpose) << 8 | uint64_t(b_transpose) << 9);
+  }
+  void load(StateReader& r) {
+    for (uint64_t* t : {&left_free, &top_free, &shadow_free, &weights_ready, &drained, &left_mesh_free, &os_drain_free})
+      *t = r.time();
+    const uint64_t v = r.get();
+    dataflow = isa::Dataflow(v & 0xff);
+    a_transpose = (v >> 8) & 1;
+    b_transpose = (v >> 9) & 1;
+  }
 
  private:
   int64_t dim_;

@@ -15,6 +15,7 @@
 
 #include "models/ibert.h"
 #include "sim/config/hw_config.h"
+#include "sim/engine/segment_state.h"
 #include "sim/isa/command.h"
 
 namespace coda::engine {
@@ -50,6 +51,16 @@ class Normalizer {
 
   Slot& slot(uint32_t s) { return slots_[s % slots_.size()]; }
   uint64_t finish_cycles(isa::NormCmd cmd) const;
+  // Timing state (segment_state.h): the lanes' and the slots' ready cycles, used only as max(data, ...) with the
+  // data cycle after the command's start. (The slots' statistics are functional-mode data.)
+  void save(StateWriter& w) const {
+    w.time(lanes_free_);
+    for (const Slot& s : slots_) w.time(s.ready);
+  }
+  void load(StateReader& r) {
+    lanes_free_ = r.time();
+    for (Slot& s : slots_) s.ready = r.time();
+  }
 
  private:
   uint64_t lanes_, latency_, isqrt_bit_, divide_;

@@ -41,6 +41,32 @@ void ReservationStation::insert(FreeTimes& f, uint64_t end) {
   f.front = f.buf[f.head];
 }
 
+void ReservationStation::save(StateWriter& w) const {
+  for (const FreeTimes& f : free_) {
+    w.put(f.tail - f.head);
+    for (size_t i = f.head; i < f.tail; ++i) w.time(f.buf[i]);
+  }
+  for (const auto* t : {&sp_writer_, &sp_reader_, &acc_writer_, &acc_reader_})
+    for (uint64_t v : *t) w.packed_seq(v);
+  w.put(w.preload_output_dead ? 0 : uint64_t(c_addr_.raw) | uint64_t(c_rows_) << 32 | uint64_t(c_cols_) << 48);
+}
+
+void ReservationStation::load(StateReader& r) {
+  for (FreeTimes& f : free_) {
+    const auto n = static_cast<size_t>(r.get());
+    f.head = 0;
+    f.tail = n;
+    for (size_t i = 0; i < n; ++i) f.buf[i] = r.time();
+    f.front = n ? f.buf[0] : kUnknown;
+  }
+  for (auto* t : {&sp_writer_, &sp_reader_, &acc_writer_, &acc_reader_})
+    for (uint64_t& v : *t) v = r.packed_seq(v);
+  const uint64_t a = r.get();
+  c_addr_.raw = uint32_t(a);
+  c_rows_ = uint16_t(a >> 32);
+  c_cols_ = uint16_t(a >> 48);
+}
+
 namespace {
 inline void depend(Pending& p, Ctrl self, uint64_t packed) {
   if (packed == 0) return;

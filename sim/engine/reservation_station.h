@@ -61,6 +61,20 @@ class ReservationStation {
   // Computes dependencies of `p` (fills p.dep) and updates the block tables.
   void track(Pending& p, Ctrl type);
 
+  // Segment memo (segment_state.h), at a quiescent point: every entry's command is simulated, so each type's
+  // known free times are all its entries, each used only as max(dispatch floor, free) with the floor at or after
+  // the barrier. The block tables hold producers as ages (what dependencies a later command gets, and whether
+  // their completions are still in the engine's ring); the preload's output operand is plain state.
+  void save(StateWriter& w) const;
+  void load(StateReader& r);
+  // Calls f(packed seq << 2 | controller) for every producer the block tables name.
+  template <class F>
+  void for_each_tracked(F f) const {
+    for (const auto* t : {&sp_writer_, &sp_reader_, &acc_writer_, &acc_reader_})
+      for (uint64_t v : *t)
+        if (v) f(v);
+  }
+
  private:
   void reads(Pending& p, Ctrl type, std::vector<uint64_t>& writer, std::vector<uint64_t>& reader, uint32_t row,
              uint32_t rows);

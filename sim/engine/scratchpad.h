@@ -45,6 +45,13 @@ class BankedSram {
     return s;
   }
 
+  void save(StateWriter& w) const {
+    for (const BankPorts& p : ports_) p.save(w);
+  }
+  void load(StateReader& r) {
+    for (BankPorts& p : ports_) p.load(r);
+  }
+
  private:
   int64_t banks_, bank_rows_;
   bool pow2_;  // banks_ and bank_rows_ are powers of two: bank_of() by shift and mask
@@ -71,6 +78,9 @@ class Scratchpad {
 
   // Functional data (valid only in functional mode).
   std::span<int8_t> row(uint32_t r) { return {data_.data() + size_t(r) * dim_, size_t(dim_)}; }
+  // Timing state (segment_state.h): the banks' port calendars.
+  void save(StateWriter& w) const { banks_.save(w); }
+  void load(StateReader& r) { banks_.load(r); }
 
  private:
   int64_t dim_, rows_;
@@ -100,6 +110,8 @@ class AccumulatorMem {
   }
 
   std::span<int32_t> row(uint32_t r) { return {data_.data() + size_t(r) * dim_, size_t(dim_)}; }
+  void save(StateWriter& w) const { banks_.save(w); }
+  void load(StateReader& r) { banks_.load(r); }
 
  private:
   int64_t dim_, rows_;

@@ -19,6 +19,20 @@ class StoreController {
   explicit StoreController(EngineContext& ctx) : ctx_(ctx) {}
   Timing simulate(const Pending& p, uint64_t earliest);
   uint64_t free_at() const { return free_; }
+  // Segment memo (segment_state.h): the free cycle (used as max(earliest, free)) and the store settings.
+  void save(StateWriter& w) const {
+    w.time(free_);
+    w.put(uint64_t(stride_) | uint64_t(act_) << 32 | uint64_t(scale_shift_) << 40);
+    w.put(uint64_t(uint32_t(scale_mult_)));
+  }
+  void load(StateReader& r) {
+    free_ = r.time();
+    const uint64_t a = r.get();
+    stride_ = uint32_t(a);
+    act_ = isa::Activation((a >> 32) & 0xff);
+    scale_shift_ = uint8_t(a >> 40);
+    scale_mult_ = int32_t(uint32_t(r.get()));
+  }
 
  private:
   Timing normalize(const isa::Command& c, uint64_t start);  // statistics pass or LayerNorm/softmax apply

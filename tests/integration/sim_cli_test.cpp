@@ -20,6 +20,26 @@ using coda::testing::slurp;
 
 fs::path scratch() { return coda::testing::scratch("coda_sim_cli"); }
 
+// The segment memo (on by default) and --no-memo give byte-identical stdout, JSON and CSV (docs/validation.md).
+TEST(SimCli, NoMemoGivesIdenticalOutputs) {
+  const fs::path d = scratch();
+  std::ofstream(d / "w.yaml") << "name: four\nlayers: 4\nseq_len: 96\nhidden: 128\nheads: 4\nffn: 256\n";
+  std::string out[2];
+  for (int memo = 0; memo < 2; ++memo) {
+    const std::string tag = memo ? "on" : "off";
+    const CliRun r = coda("sim -c configs/hw/gemmini-ibert.yaml -w " + (d / "w.yaml").string() + " --schedule fused --json " +
+                              (d / (tag + ".json")).string() + " --csv " + (d / (tag + ".csv")).string() +
+                              (memo ? "" : " --no-memo"),
+                          d);
+    ASSERT_EQ(r.code, 0) << r.err;
+    out[memo] = r.out;
+  }
+  EXPECT_EQ(out[0], out[1]);
+  EXPECT_EQ(slurp(d / "on.json"), slurp(d / "off.json"));
+  EXPECT_EQ(slurp(d / "on.csv"), slurp(d / "off.csv"));
+  fs::remove_all(d);
+}
+
 TEST(SimCli, TinyWorkloadWritesConsistentJsonCsvAndTrace) {
   const fs::path d = scratch();
   const CliRun r = coda("sim -c configs/hw/gemmini-default.yaml -w configs/workloads/tiny.yaml --json " +
