@@ -43,7 +43,10 @@ std::vector<int32_t> spread_windows(std::span<const int32_t> tokens, int64_t seq
 
 double mse_clip_range(std::span<const float> values) {
   double top = 0;
-  for (const float v : values) top = std::max(top, std::fabs(static_cast<double>(v)));
+  for (const float v : values) {
+    if (!std::isfinite(v)) throw ArchError("calibration: a non-finite activation (a diverged checkpoint?)");
+    top = std::max(top, std::fabs(static_cast<double>(v)));
+  }
   if (top == 0) return 0;
   constexpr int kBins = 2048;
   std::vector<double> count(kBins, 0.0);

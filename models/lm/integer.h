@@ -51,7 +51,7 @@ struct CalibrationOptions {
 // The clip c in {max|x| * (1 - k/256), k = 0..192} that minimises the expected squared error of symmetric int8
 // quantization with scale c/127: clipped values cost (|x| - c)^2, the others the rounding noise (c/127)^2/12.
 // |x| is binned into a 2048-bin histogram, so the cost does not grow with the candidate count. 0 for an empty or
-// all-zero tensor. Deterministic (a fixed summation order).
+// all-zero tensor; throws ArchError on a non-finite value. Deterministic (a fixed summation order).
 double mse_clip_range(std::span<const float> values);
 
 // Activation ranges of every layer of the float subnet over the calibration windows (`method` per tensor).

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "models/lm/corpus.h"
@@ -310,6 +311,8 @@ TEST(LmCalibration, MseClipRange) {
   EXPECT_EQ(mse_clip_range(laplace), c);  // deterministic
   EXPECT_EQ(mse_clip_range(std::vector<float>{}), 0.0);
   EXPECT_EQ(mse_clip_range(std::vector<float>(8, 0.0f)), 0.0);
+  EXPECT_THROW(mse_clip_range(std::vector<float>{1.0f, std::numeric_limits<float>::quiet_NaN()}), ArchError);
+  EXPECT_THROW(mse_clip_range(std::vector<float>{std::numeric_limits<float>::infinity()}), ArchError);
   EXPECT_EQ(parse_range_method("max"), RangeMethod::MaxAbs);
   EXPECT_EQ(parse_range_method("mse"), RangeMethod::Mse);
   EXPECT_THROW(parse_range_method("percentile"), ArchError);
