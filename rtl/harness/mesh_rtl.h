@@ -8,7 +8,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <span>
 #include <string>
 
 namespace coda::rtl {
@@ -23,17 +22,13 @@ struct MeshRtlParams {
   static constexpr int kMinRows = 4;
 };
 
-class MeshRtl {
+// The ports and clocking both Verilated meshes share (MeshRtl: weight-stationary; OsMeshRtl, os_mesh_rtl.h:
+// output-stationary). Each adds its left port (set_a) and its latency.
+class MeshRtlDriver {
  public:
-  // DIMs with a Verilated model: 4, 8 and 16.
-  static bool supported(int dim);
-  // Throws std::invalid_argument for an unsupported DIM.
-  static std::unique_ptr<MeshRtl> create(int dim);
-  virtual ~MeshRtl() = default;
+  virtual ~MeshRtlDriver() = default;
 
   virtual int dim() const = 0;
-  // Latency of a row through the mesh: 2 * DIM - 1 + output delay.
-  uint64_t latency() const { return uint64_t(2 * dim() - 1 + MeshRtlParams::kOutputDelay); }
   uint64_t cycle() const { return cycle_; }
 
   // Holds reset for two cycles; the cycle counter restarts at 0.
@@ -42,7 +37,6 @@ class MeshRtl {
   virtual void open_vcd(const std::string& path) = 0;
 
   // Port inputs for the current cycle. Rows are DIM int8 values (nullptr = zeros).
-  virtual void set_a(bool valid, const int8_t* row, bool first, bool flip, bool last) = 0;
   virtual void set_b(bool valid, const int8_t* row, bool first, bool last) = 0;
   virtual void settle() = 0;
   virtual bool a_ready() const = 0;
@@ -59,6 +53,20 @@ class MeshRtl {
 
  protected:
   uint64_t cycle_ = 0;
+};
+
+class MeshRtl : public MeshRtlDriver {
+ public:
+  // DIMs with a Verilated model: 4, 8 and 16.
+  static bool supported(int dim);
+  // Throws std::invalid_argument for an unsupported DIM.
+  static std::unique_ptr<MeshRtl> create(int dim);
+
+  // Latency of a row through the mesh: 2 * DIM - 1 + output delay.
+  uint64_t latency() const { return uint64_t(2 * dim() - 1 + MeshRtlParams::kOutputDelay); }
+
+  // Left port: A rows (DIM int8 values, nullptr = zeros).
+  virtual void set_a(bool valid, const int8_t* row, bool first, bool flip, bool last) = 0;
 };
 
 }  // namespace coda::rtl

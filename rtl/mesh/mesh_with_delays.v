@@ -99,50 +99,27 @@ module mesh_with_delays #(
   wire [DIM-1:0]       bv_sk, bc_sk;
   wire [DIM*IDX_W-1:0] bi_sk;
 
+  // payload = {data, valid, flip} for A and {data, valid, clear, idx} for B
+  localparam integer AW = IN_W + 2;
+  localparam integer BW = IN_W + 2 + IDX_W;
+  wire [DIM*AW-1:0] a_words, a_del;
+  wire [DIM*BW-1:0] b_words, b_del;
   genvar k;
   generate
     for (k = 0; k < DIM; k = k + 1) begin : g_skew
-      // payload = {data, valid, flip} for A and {data, valid, clear, idx} for B
-      localparam integer AW = IN_W + 2;
-      localparam integer BW = IN_W + 2 + IDX_W;
-      wire [AW-1:0] a_word = {a_data[k*IN_W +: IN_W], a_fire, flip_now};
-      wire [BW-1:0] b_word = {b_data[k*IN_W +: IN_W], b_fire, b_start, beat_idx};
-      wire [AW-1:0] a_del;
-      wire [BW-1:0] b_del;
-      if (k == 0) begin : g_direct
-        assign a_del = a_word;
-        assign b_del = b_word;
-      end else begin : g_shift
-        reg [AW-1:0] a_sr [k];
-        reg [BW-1:0] b_sr [k];
-        integer t;
-        always @(posedge clk) begin
-          if (rst) begin
-            for (t = 0; t < k; t = t + 1) begin
-              a_sr[t] <= '0;
-              b_sr[t] <= '0;
-            end
-          end else begin
-            a_sr[0] <= a_word;
-            b_sr[0] <= b_word;
-            for (t = 1; t < k; t = t + 1) begin
-              a_sr[t] <= a_sr[t-1];
-              b_sr[t] <= b_sr[t-1];
-            end
-          end
-        end
-        assign a_del = a_sr[k-1];
-        assign b_del = b_sr[k-1];
-      end
-      assign a_sk[k*IN_W +: IN_W] = a_del[AW-1 -: IN_W];
-      assign av_sk[k] = a_del[1];
-      assign af_sk[k] = a_del[0];
-      assign b_sk[k*IN_W +: IN_W] = b_del[BW-1 -: IN_W];
-      assign bv_sk[k] = b_del[IDX_W+1];
-      assign bc_sk[k] = b_del[IDX_W];
-      assign bi_sk[k*IDX_W +: IDX_W] = b_del[IDX_W-1:0];
+      assign a_words[k*AW +: AW] = {a_data[k*IN_W +: IN_W], a_fire, flip_now};
+      assign b_words[k*BW +: BW] = {b_data[k*IN_W +: IN_W], b_fire, b_start, beat_idx};
+      assign a_sk[k*IN_W +: IN_W] = a_del[k*AW+AW-1 -: IN_W];
+      assign av_sk[k] = a_del[k*AW+1];
+      assign af_sk[k] = a_del[k*AW];
+      assign b_sk[k*IN_W +: IN_W] = b_del[k*BW+BW-1 -: IN_W];
+      assign bv_sk[k] = b_del[k*BW+IDX_W+1];
+      assign bc_sk[k] = b_del[k*BW+IDX_W];
+      assign bi_sk[k*IDX_W +: IDX_W] = b_del[k*BW +: IDX_W];
     end
   endgenerate
+  skew_regs #(.LANES(DIM), .W(AW)) u_a_skew (.clk(clk), .rst(rst), .in(a_words), .out(a_del));
+  skew_regs #(.LANES(DIM), .W(BW)) u_b_skew (.clk(clk), .rst(rst), .in(b_words), .out(b_del));
 
   wire [DIM*PSUM_W-1:0] psum;
   mesh #(.DIM(DIM), .IN_W(IN_W), .PSUM_W(PSUM_W), .IDX_W(IDX_W)) u_mesh (
@@ -153,30 +130,8 @@ module mesh_with_delays #(
 
   // ---- output de-skew: column j is delayed by DIM-1-j cycles, then OUT_DELAY output registers ----------------
   wire [DIM*PSUM_W-1:0] aligned;
-  genvar j;
-  generate
-    for (j = 0; j < DIM; j = j + 1) begin : g_deskew
-      localparam integer D = DIM - 1 - j;
-      if (D == 0) begin : g_direct
-        assign aligned[j*PSUM_W +: PSUM_W] = psum[j*PSUM_W +: PSUM_W];
-      end else begin : g_shift
-        reg [PSUM_W-1:0] sr [D];
-        integer t;
-        always @(posedge clk) begin
-          sr[0] <= psum[j*PSUM_W +: PSUM_W];
-          for (t = 1; t < D; t = t + 1) sr[t] <= sr[t-1];
-        end
-        assign aligned[j*PSUM_W +: PSUM_W] = sr[D-1];
-      end
-    end
-  endgenerate
-
-  reg [DIM*PSUM_W-1:0] out_sr [OUT_DELAY];
-  integer t2;
-  always @(posedge clk) begin
-    out_sr[0] <= aligned;
-    for (t2 = 1; t2 < OUT_DELAY; t2 = t2 + 1) out_sr[t2] <= out_sr[t2-1];
-  end
+  skew_regs #(.LANES(DIM), .W(PSUM_W), .REVERSE(1), .BASE(OUT_DELAY), .RESET(0)) u_deskew (
+      .clk(clk), .rst(rst), .in(psum), .out(aligned));
 
   // Row valid: the accepted A row, delayed by the whole path.
   reg [LATENCY-1:0] valid_sr;
@@ -186,9 +141,10 @@ module mesh_with_delays #(
   end
   assign out_valid = valid_sr[LATENCY-1];
 
+  genvar j;
   generate
     for (j = 0; j < DIM; j = j + 1) begin : g_out
-      wire [PSUM_W-1:0] v = out_sr[OUT_DELAY-1][j*PSUM_W +: PSUM_W];
+      wire [PSUM_W-1:0] v = aligned[j*PSUM_W +: PSUM_W];
       assign out_data[j*ACC_W +: ACC_W] = {{(ACC_W - PSUM_W){v[PSUM_W-1]}}, v};
     end
   endgenerate

@@ -157,52 +157,29 @@ module os_mesh_with_delays #(
   wire [DIM*IDX_W-1:0] di_sk;
   wire [DIM*ACC_W-1:0] d_sk;
 
+  // payload = {a, valid, first, last, prop} for A, {b, d, d_valid, d_idx} for the top edge
+  localparam integer AW = IN_W + 4;
+  localparam integer TW = IN_W + ACC_W + 1 + IDX_W;
+  wire [DIM*AW-1:0] a_words, a_del;
+  wire [DIM*TW-1:0] t_words, t_del;
   genvar k;
   generate
     for (k = 0; k < DIM; k = k + 1) begin : g_skew
-      // payload = {a, valid, first, last, prop} for A, {b, d, d_valid, d_idx} for the top edge
-      localparam integer AW = IN_W + 4;
-      localparam integer TW = IN_W + ACC_W + 1 + IDX_W;
-      wire [AW-1:0] a_word = {a_data[k*IN_W +: IN_W], a_fire, a_start, a_end, cur_prop};
-      wire [TW-1:0] t_word = {b_row[k*IN_W +: IN_W], d_data[k*ACC_W +: ACC_W], d_valid, d_idx};
-      wire [AW-1:0] a_del;
-      wire [TW-1:0] t_del;
-      if (k == 0) begin : g_direct
-        assign a_del = a_word;
-        assign t_del = t_word;
-      end else begin : g_shift
-        reg [AW-1:0] a_sr [k];
-        reg [TW-1:0] t_sr [k];
-        integer t;
-        always @(posedge clk) begin
-          if (rst) begin
-            for (t = 0; t < k; t = t + 1) begin
-              a_sr[t] <= '0;
-              t_sr[t] <= '0;
-            end
-          end else begin
-            a_sr[0] <= a_word;
-            t_sr[0] <= t_word;
-            for (t = 1; t < k; t = t + 1) begin
-              a_sr[t] <= a_sr[t-1];
-              t_sr[t] <= t_sr[t-1];
-            end
-          end
-        end
-        assign a_del = a_sr[k-1];
-        assign t_del = t_sr[k-1];
-      end
-      assign a_sk[k*IN_W +: IN_W] = a_del[AW-1 -: IN_W];
-      assign av_sk[k] = a_del[3];
-      assign af_sk[k] = a_del[2];
-      assign al_sk[k] = a_del[1];
-      assign ap_sk[k] = a_del[0];
-      assign b_sk[k*IN_W +: IN_W] = t_del[TW-1 -: IN_W];
-      assign d_sk[k*ACC_W +: ACC_W] = t_del[IDX_W+1 +: ACC_W];
-      assign dv_sk[k] = t_del[IDX_W];
-      assign di_sk[k*IDX_W +: IDX_W] = t_del[IDX_W-1:0];
+      assign a_words[k*AW +: AW] = {a_data[k*IN_W +: IN_W], a_fire, a_start, a_end, cur_prop};
+      assign t_words[k*TW +: TW] = {b_row[k*IN_W +: IN_W], d_data[k*ACC_W +: ACC_W], d_valid, d_idx};
+      assign a_sk[k*IN_W +: IN_W] = a_del[k*AW+AW-1 -: IN_W];
+      assign av_sk[k] = a_del[k*AW+3];
+      assign af_sk[k] = a_del[k*AW+2];
+      assign al_sk[k] = a_del[k*AW+1];
+      assign ap_sk[k] = a_del[k*AW];
+      assign b_sk[k*IN_W +: IN_W] = t_del[k*TW+TW-1 -: IN_W];
+      assign d_sk[k*ACC_W +: ACC_W] = t_del[k*TW+IDX_W+1 +: ACC_W];
+      assign dv_sk[k] = t_del[k*TW+IDX_W];
+      assign di_sk[k*IDX_W +: IDX_W] = t_del[k*TW +: IDX_W];
     end
   endgenerate
+  skew_regs #(.LANES(DIM), .W(AW)) u_a_skew (.clk(clk), .rst(rst), .in(a_words), .out(a_del));
+  skew_regs #(.LANES(DIM), .W(TW)) u_t_skew (.clk(clk), .rst(rst), .in(t_words), .out(t_del));
 
   wire [DIM*ACC_W-1:0] c_col;
   os_mesh #(.DIM(DIM), .IN_W(IN_W), .ACC_W(ACC_W), .IDX_W(IDX_W)) u_mesh (
@@ -212,32 +189,8 @@ module os_mesh_with_delays #(
       .c_out(c_col));
 
   // ---- output de-skew: column j is delayed by DIM-1-j cycles, then OUT_DELAY output registers ----------------
-  wire [DIM*ACC_W-1:0] aligned;
-  genvar j;
-  generate
-    for (j = 0; j < DIM; j = j + 1) begin : g_deskew
-      localparam integer D = DIM - 1 - j;
-      if (D == 0) begin : g_direct
-        assign aligned[j*ACC_W +: ACC_W] = c_col[j*ACC_W +: ACC_W];
-      end else begin : g_shift
-        reg [ACC_W-1:0] sr [D];
-        integer t;
-        always @(posedge clk) begin
-          sr[0] <= c_col[j*ACC_W +: ACC_W];
-          for (t = 1; t < D; t = t + 1) sr[t] <= sr[t-1];
-        end
-        assign aligned[j*ACC_W +: ACC_W] = sr[D-1];
-      end
-    end
-  endgenerate
-
-  reg [DIM*ACC_W-1:0] out_sr [OUT_DELAY];
-  integer t2;
-  always @(posedge clk) begin
-    out_sr[0] <= aligned;
-    for (t2 = 1; t2 < OUT_DELAY; t2 = t2 + 1) out_sr[t2] <= out_sr[t2-1];
-  end
-  assign out_data = out_sr[OUT_DELAY-1];
+  skew_regs #(.LANES(DIM), .W(ACC_W), .REVERSE(1), .BASE(OUT_DELAY), .RESET(0)) u_deskew (
+      .clk(clk), .rst(rst), .in(c_col), .out(out_data));
 
   // Output valid: DIM beats from LATENCY cycles after each compute's last column.
   reg [LATENCY-1:0] end_sr;

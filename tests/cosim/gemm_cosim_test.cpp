@@ -5,44 +5,23 @@
 #include "sim/config/diagnostics.h"
 #include "sim/config/hw_config.h"
 #include "sim/cosim/mesh_cosim.h"
+#include "tests/cosim/cosim_test_util.h"
 
 namespace coda {
 namespace {
 
-config::HwConfig hw_dim(int64_t dim) {
-  config::HwConfig hw;
-  hw.mesh.rows = hw.mesh.cols = dim;
-  return hw;
-}
-
-struct Case {
-  int64_t dim, m, k, n;
-  uint64_t seed;
-};
+using testing::hw_dim;
+using Case = testing::GemmCase;
 
 class GemmCosim : public ::testing::TestWithParam<Case> {};
 
 TEST_P(GemmCosim, RtlMeshEqualsTheEngine) {
   const Case c = GetParam();
   const auto g = cosim::cosim_gemm(hw_dim(c.dim), c.m, c.k, c.n, c.seed);
-  const auto& r = g.rtl;
-  EXPECT_TRUE(g.ok()) << r.first_mismatch;
-  EXPECT_EQ(r.feed_mismatches, 0u);
-  EXPECT_EQ(r.row_timing_mismatches, 0u);
-  EXPECT_EQ(r.value_mismatches, 0u);
-  EXPECT_EQ(r.engine_mesh_end, r.rtl_mesh_end);
-  EXPECT_GT(r.computes, 0u);
-  // Every output element of the GEMM passed through the RTL at least once.
-  EXPECT_GE(r.values_compared, uint64_t(c.m * c.n));
-  EXPECT_EQ(g.engine.verify.mismatches, 0u);
-  EXPECT_EQ(g.engine.verify.elements_checked, uint64_t(c.m * c.n));
-  EXPECT_LE(r.engine_mesh_end, g.engine.total_cycles);
+  testing::expect_gemm_agrees(g, c);
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, GemmCosim,
-                         ::testing::Values(Case{4, 16, 16, 16, 1}, Case{4, 37, 53, 29, 2}, Case{8, 64, 64, 64, 3},
-                                           Case{8, 5, 70, 9, 4}, Case{16, 64, 64, 64, 5}, Case{16, 100, 48, 33, 6},
-                                           Case{16, 3, 16, 200, 7}, Case{16, 128, 256, 64, 8}));
+INSTANTIATE_TEST_SUITE_P(Shapes, GemmCosim, testing::kGemmCases);
 
 TEST(GemmCosimStalls, ContendedMemoriesStillMatchCycleForCycle) {
   // A single-ported accumulator and a one-bank scratchpad make the engine hold operands back often (write

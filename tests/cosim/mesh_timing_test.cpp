@@ -9,6 +9,7 @@
 #include "sim/config/hw_config.h"
 #include "sim/cosim/mesh_cosim.h"
 #include "sim/engine/engine.h"
+#include "tests/cosim/cosim_test_util.h"
 #include "tests/sim/vector_source.h"
 
 namespace coda {
@@ -18,59 +19,21 @@ using engine::MeshEvent;
 
 using testing::VectorSource;
 
-config::HwConfig hw_dim(int64_t dim) {
-  config::HwConfig hw;
-  hw.mesh.rows = hw.mesh.cols = dim;
-  return hw;
-}
-
-isa::Command preload(isa::LocalAddr b, uint16_t rows, isa::LocalAddr c, uint16_t c_rows, uint16_t dim) {
-  isa::Command p;
-  p.opcode = isa::Opcode::Preload;
-  p.addr1 = b;
-  p.rows1 = rows;
-  p.cols1 = dim;
-  p.addr2 = c;
-  p.rows2 = c_rows;
-  p.cols2 = dim;
-  return p;
-}
-isa::Command compute(bool preloaded, uint16_t rows, uint16_t dim, uint32_t a_row = 0) {
-  isa::Command c;
-  c.opcode = preloaded ? isa::Opcode::ComputePreloaded : isa::Opcode::ComputeAccumulated;
-  c.addr1 = isa::LocalAddr::sp(a_row);
-  c.rows1 = rows;
-  c.cols1 = dim;
-  return c;
-}
+using testing::compute;
+using testing::hw_dim;
+using testing::preload;
 
 struct Run {
   cosim::ReplayResult r;
 };
 
 cosim::ReplayResult replay(int64_t dim, const std::vector<isa::Command>& cmds) {
-  const auto hw = hw_dim(dim);
-  engine::Engine eng(hw, {});
-  cosim::ReplayOptions opt;
-  opt.keep_timeline = true;
-  cosim::MeshReplayer rep(int(dim), opt);
-  eng.set_mesh_observer(&rep);
-  VectorSource src;
-  src.cmds = cmds;
-  eng.run(src, 0);
-  return rep.finish();
+  return testing::replay_commands(dim, cmds);
 }
 
 void expect_equal_timing(const cosim::ReplayResult& r) {
-  EXPECT_EQ(r.feed_mismatches, 0u) << r.first_mismatch;
-  EXPECT_EQ(r.row_timing_mismatches, 0u) << r.first_mismatch;
+  testing::expect_equal_timing(r);
   EXPECT_EQ(r.row_count_mismatches, 0u) << r.first_mismatch;
-  EXPECT_EQ(r.engine_mesh_end, r.rtl_mesh_end);
-  EXPECT_TRUE(r.ok()) << r.first_mismatch;
-  for (const auto& op : r.timeline) {
-    EXPECT_EQ(op.rtl_feed, op.engine_feed);
-    EXPECT_EQ(op.rtl_rows, op.engine_rows);
-  }
 }
 
 class MeshTiming : public ::testing::TestWithParam<int> {};

@@ -13,6 +13,7 @@
 #include "sim/config/hw_config.h"
 #include "sim/cosim/mesh_cosim.h"
 #include "sim/engine/engine.h"
+#include "tests/cosim/cosim_test_util.h"
 #include "tests/sim/vector_source.h"
 
 namespace coda {
@@ -20,11 +21,10 @@ namespace {
 
 using testing::VectorSource;
 
-config::HwConfig hw_dim(int64_t dim) {
-  config::HwConfig hw;
-  hw.mesh.rows = hw.mesh.cols = dim;
-  return hw;
-}
+using testing::compute;
+using testing::expect_equal_timing;
+using testing::hw_dim;
+using testing::preload;
 
 isa::Command config_os() {
   isa::Command c;
@@ -32,54 +32,13 @@ isa::Command config_os() {
   c.dataflow = isa::Dataflow::OS;
   return c;
 }
-// Preload of a B block with `k` rows; names C (c_rows rows) for the next compute.
-isa::Command preload(isa::LocalAddr b, uint16_t k, isa::LocalAddr c, uint16_t c_rows, uint16_t dim) {
-  isa::Command p;
-  p.opcode = isa::Opcode::Preload;
-  p.addr1 = b;
-  p.rows1 = k;
-  p.cols1 = dim;
-  p.addr2 = c;
-  p.rows2 = c_rows;
-  p.cols2 = dim;
-  return p;
-}
-// Compute of an A block with `rows` rows and `k` columns (K, the columns the OS mesh streams).
-isa::Command compute(bool preloaded, uint16_t rows, uint16_t k, uint32_t a_row = 0) {
-  isa::Command c;
-  c.opcode = preloaded ? isa::Opcode::ComputePreloaded : isa::Opcode::ComputeAccumulated;
-  c.addr1 = isa::LocalAddr::sp(a_row);
-  c.rows1 = rows;
-  c.cols1 = k;
-  return c;
-}
-
 cosim::ReplayResult replay(int64_t dim, std::vector<isa::Command> cmds, bool transposed = false) {
-  const auto hw = hw_dim(dim);
-  engine::Engine eng(hw, {});
   cosim::ReplayOptions opt;
   opt.dataflow = isa::Dataflow::OS;
-  opt.keep_timeline = true;
-  cosim::MeshReplayer rep(int(dim), opt);
-  eng.set_mesh_observer(&rep);
   isa::Command cfg = config_os();
   cfg.a_transpose = cfg.b_transpose = transposed;
   cmds.insert(cmds.begin(), cfg);
-  VectorSource src;
-  src.cmds = cmds;
-  eng.run(src, 0);
-  return rep.finish();
-}
-
-void expect_equal_timing(const cosim::ReplayResult& r) {
-  EXPECT_EQ(r.feed_mismatches, 0u) << r.first_mismatch;
-  EXPECT_EQ(r.row_timing_mismatches, 0u) << r.first_mismatch;
-  EXPECT_EQ(r.engine_mesh_end, r.rtl_mesh_end);
-  EXPECT_TRUE(r.ok()) << r.first_mismatch;
-  for (const auto& op : r.timeline) {
-    EXPECT_EQ(op.rtl_feed, op.engine_feed);
-    EXPECT_EQ(op.rtl_rows, op.engine_rows);
-  }
+  return testing::replay_commands(dim, cmds, opt);
 }
 
 // The mesh.h rule: row i of a compute whose last column entered at L leaves at L + 2*DIM + 1 + (DIM - 1 - i)
@@ -245,10 +204,7 @@ TEST_P(OsMeshTiming, TransposedOperandsStreamDimColumns) {
 
 INSTANTIATE_TEST_SUITE_P(Dims, OsMeshTiming, ::testing::Values(4, 8, 16));
 
-struct Case {
-  int64_t dim, m, k, n;
-  uint64_t seed;
-};
+using Case = testing::GemmCase;
 
 class OsGemmCosim : public ::testing::TestWithParam<Case> {};
 
@@ -257,24 +213,11 @@ TEST_P(OsGemmCosim, RtlMeshEqualsTheEngine) {
   cosim::ReplayOptions opt;
   opt.dataflow = isa::Dataflow::OS;
   const auto g = cosim::cosim_gemm(hw_dim(c.dim), c.m, c.k, c.n, c.seed, opt);
-  const auto& r = g.rtl;
-  EXPECT_TRUE(g.ok()) << r.first_mismatch;
-  EXPECT_EQ(r.feed_mismatches, 0u);
-  EXPECT_EQ(r.row_timing_mismatches, 0u);
-  EXPECT_EQ(r.value_mismatches, 0u);
-  EXPECT_EQ(r.engine_mesh_end, r.rtl_mesh_end);
-  EXPECT_GT(r.computes, 0u);
-  EXPECT_GE(r.values_compared, uint64_t(c.m * c.n));
-  EXPECT_EQ(g.engine.verify.mismatches, 0u);
-  EXPECT_EQ(g.engine.verify.elements_checked, uint64_t(c.m * c.n));
+  testing::expect_gemm_agrees(g, c);
   EXPECT_EQ(g.engine.dataflow, "OS");
-  EXPECT_LE(r.engine_mesh_end, g.engine.total_cycles);
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, OsGemmCosim,
-                         ::testing::Values(Case{4, 16, 16, 16, 1}, Case{4, 37, 53, 29, 2}, Case{8, 64, 64, 64, 3},
-                                           Case{8, 5, 70, 9, 4}, Case{16, 64, 64, 64, 5}, Case{16, 100, 48, 33, 6},
-                                           Case{16, 3, 16, 200, 7}, Case{16, 128, 256, 64, 8}));
+INSTANTIATE_TEST_SUITE_P(Shapes, OsGemmCosim, testing::kGemmCases);
 
 TEST(OsGemmCosimStalls, ContendedMemoriesStillMatchCycleForCycle) {
   for (int64_t dim : {8, 16}) {
