@@ -14,6 +14,10 @@
 // happened (Engine::memo_sensitive_), and then the producers' exact ages cannot matter. Later commands are written
 // as their age relative to `seq`, capped at `cap` (the completion ring: every producer at least that old is evicted
 // and reads the same value).
+//
+// Every timing field of every engine block must be written by its save() and read by its load(): a field left out
+// makes a replay inexact without any test necessarily noticing (tests/sim/memo_test.cpp compares memo on and off
+// only on the workloads it runs). When adding state to a block, add it to both.
 #pragma once
 
 #include <algorithm>
