@@ -71,12 +71,7 @@ std::vector<Genome> Nsga2::ask() {
 }
 
 void Nsga2::tell(const std::vector<Genome>& genomes, const std::vector<Objectives>& objectives) {
-  if (genomes.size() != objectives.size())
-    throw StrategyError(fmt::format("tell: {} genomes but {} objective vectors", genomes.size(), objectives.size()));
-  std::vector<Genome> pool = genomes_;
-  std::vector<Objectives> pool_obj = objectives_;
-  pool.insert(pool.end(), genomes.begin(), genomes.end());
-  pool_obj.insert(pool_obj.end(), objectives.begin(), objectives.end());
+  const auto [pool, pool_obj] = detail::merge_pool(genomes_, objectives_, genomes, objectives);
   const auto keep = select_survivors(pool_obj, options_.population);
   genomes_.clear();
   objectives_.clear();

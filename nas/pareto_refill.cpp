@@ -28,12 +28,7 @@ std::vector<Genome> ParetoRefill::ask() {
 }
 
 void ParetoRefill::tell(const std::vector<Genome>& genomes, const std::vector<Objectives>& objectives) {
-  if (genomes.size() != objectives.size())
-    throw StrategyError(fmt::format("tell: {} genomes but {} objective vectors", genomes.size(), objectives.size()));
-  std::vector<Genome> pool = genomes_;
-  std::vector<Objectives> pool_obj = objectives_;
-  pool.insert(pool.end(), genomes.begin(), genomes.end());
-  pool_obj.insert(pool_obj.end(), objectives.begin(), objectives.end());
+  const auto [pool, pool_obj] = detail::merge_pool(genomes_, objectives_, genomes, objectives);
   const auto fronts = non_dominated_sort(pool_obj);
   std::vector<Objectives> first;
   for (std::size_t i : fronts.at(0)) first.push_back(pool_obj[i]);

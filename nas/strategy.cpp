@@ -101,6 +101,17 @@ nlohmann::json population_state(const std::string& strategy, std::size_t generat
   return {{"strategy", strategy}, {"generation", generation}, {"rng", rng.state()}, {key, std::move(members)}};
 }
 
+Pool merge_pool(const std::vector<Genome>& members, const std::vector<Objectives>& member_objectives,
+                const std::vector<Genome>& batch, const std::vector<Objectives>& batch_objectives) {
+  if (batch.size() != batch_objectives.size()) {
+    throw StrategyError(fmt::format("tell: {} genomes but {} objective vectors", batch.size(), batch_objectives.size()));
+  }
+  Pool p{members, member_objectives};
+  p.genomes.insert(p.genomes.end(), batch.begin(), batch.end());
+  p.objectives.insert(p.objectives.end(), batch_objectives.begin(), batch_objectives.end());
+  return p;
+}
+
 void restore_population(const nlohmann::json& state, const std::string& strategy, const char* key,
                         const std::vector<GeneDomain>& domains, std::vector<Genome>& genomes,
                         std::vector<Objectives>& objectives, std::size_t& generation, Rng& rng) {

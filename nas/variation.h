@@ -39,6 +39,15 @@ Genome draw_new(std::set<Genome>& seen, int tries, Make&& make) {
 /// fewer distinct genomes).
 std::vector<Genome> initial_batch(const std::vector<GeneDomain>& domains, const StrategyOptions& o, Rng& rng);
 
+/// tell(): the current members followed by the told batch (throws StrategyError when the batch's genome and
+/// objective counts differ).
+struct Pool {
+  std::vector<Genome> genomes;
+  std::vector<Objectives> objectives;
+};
+Pool merge_pool(const std::vector<Genome>& members, const std::vector<Objectives>& member_objectives,
+                const std::vector<Genome>& batch, const std::vector<Objectives>& batch_objectives);
+
 /// A population strategy's checkpoint state: {"strategy": name, "generation", "rng", key: [members]}.
 nlohmann::json population_state(const std::string& strategy, std::size_t generation, const Rng& rng,
                                 const char* key, const std::vector<Genome>& genomes,

@@ -113,12 +113,16 @@ void add_scaled(Params& dst, const Params& src, float scale) {
 }
 
 void forward(const Params& p, const SubnetArch& arch, std::span<const int32_t> tokens, ForwardCache& c,
-             int prob_levels) {
+             int prob_levels, const ActivationHook* hook) {
+  auto seen = [hook](Activation a, int64_t layer, Mat& m) {
+    if (hook != nullptr) (*hook)(a, layer, m);
+  };
   const int64_t h = arch.hidden, T = arch.seq, d = arch.head_size;
   if (T < 1 || tokens.size() % static_cast<size_t>(T) != 0) throw std::invalid_argument("forward: tokens must be batch x seq");
   if (arch.layers > std::ssize(p.layers)) throw std::invalid_argument("forward: more layers than the supernet");
   const int64_t batch = std::ssize(tokens) / T;
   embedding_forward(p.tok_emb.leftCols(h), p.pos_emb.leftCols(h), tokens, T, c.x0);
+  seen(Activation::Embedding, -1, c.x0);
   c.layers.resize(static_cast<size_t>(arch.layers));
   const Mat* x = &c.x0;
   for (int64_t i = 0; i < arch.layers; ++i) {
@@ -129,15 +133,22 @@ void forward(const Params& p, const SubnetArch& arch, std::span<const int32_t> t
     linear_forward(lc.x, l.wq.topLeftCorner(h, a), l.bq.head(a), lc.q);
     linear_forward(lc.x, l.wk.topLeftCorner(h, a), l.bk.head(a), lc.k);
     linear_forward(lc.x, l.wv.topLeftCorner(h, a), l.bv.head(a), lc.v);
+    seen(Activation::Q, i, lc.q);
+    seen(Activation::K, i, lc.k);
+    seen(Activation::V, i, lc.v);
     attention_forward(lc.q, lc.k, lc.v, batch, T, heads, d, lc.probs, lc.context, prob_levels);
+    seen(Activation::Context, i, lc.context);
     linear_forward(lc.context, l.wo.topLeftCorner(a, h), l.bo.head(h), lc.attn);
     lc.res1 = lc.attn + lc.x;
     layernorm_forward(lc.res1, l.ln1_gamma.head(h), l.ln1_beta.head(h), lc.ln1, lc.ln1_cache);
+    seen(Activation::Ln1, i, lc.ln1);
     linear_forward(lc.ln1, l.w1.topLeftCorner(h, f), l.b1.head(f), lc.ffn1);
     gelu_forward(lc.ffn1, lc.gelu);
+    seen(Activation::Gelu, i, lc.gelu);
     linear_forward(lc.gelu, l.w2.topLeftCorner(f, h), l.b2.head(h), lc.ffn2);
     lc.res2 = lc.ffn2 + lc.ln1;
     layernorm_forward(lc.res2, l.ln2_gamma.head(h), l.ln2_beta.head(h), lc.out, lc.ln2_cache);
+    seen(Activation::Out, i, lc.out);
     x = &lc.out;
   }
   c.logits.resize(x->rows(), p.tok_emb.rows());

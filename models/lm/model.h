@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -60,9 +61,15 @@ struct ForwardCache {
 };
 
 // Forward of `arch` on tokens [batch * arch.seq] (batch-major). Fills cache (every intermediate tensor).
+// The activations a forward pass exposes to an ActivationHook, in the order it produces them per layer.
+enum class Activation { Embedding, Q, K, V, Context, Ln1, Gelu, Out };
+// Called on each activation right after it is computed (layer -1 for the embedding); it may change it in place,
+// and the pass continues from the changed value (models/lm/sensitivity.cpp emulates int8 steps this way).
+using ActivationHook = std::function<void(Activation, int64_t layer, Mat&)>;
+
 // prob_levels: quantization-aware attention probabilities (attention_forward); 0 for the float model.
 void forward(const Params& p, const SubnetArch& arch, std::span<const int32_t> tokens, ForwardCache& cache,
-             int prob_levels = 0);
+             int prob_levels = 0, const ActivationHook* hook = nullptr);
 // Loss (mean nats over all positions) of forward + backward; adds the subnet's gradient times grad_scale into
 // grads (only the subnet's slices are touched).
 double forward_backward(const Params& p, const SubnetArch& arch, std::span<const int32_t> tokens,

@@ -1,5 +1,6 @@
 #include "models/lm/sensitivity.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "models/lm/layers.h"
@@ -42,46 +43,37 @@ void fake_quant_weight(Mat& w, int64_t rows, int64_t cols, bool per_channel) {
   }
 }
 
-// Mean NLL over the windows with the activation steps in `steps` fake-quantized.
+// Mean NLL over the windows with the activation steps in `steps` fake-quantized (the float forward pass with a
+// hook rounding those activations to their int8 grid; the probabilities through forward's prob_levels).
 double nll(const Params& p, const SubnetArch& arch, const std::vector<ActivationRanges>& r,
            std::span<const int32_t> tokens, int64_t windows, unsigned steps) {
-  const int64_t h = arch.hidden, T = arch.seq, d = arch.head_size;
-  double total = 0;
-  Mat x, q, k, v, probs, ctx, attn, res, ln1, f1, g, f2, out, logits;
-  LayerNormCache c1, c2;
-  for (int64_t w = 0; w < windows; ++w) {
-    const std::span<const int32_t> in = tokens.subspan(static_cast<size_t>(w * T), static_cast<size_t>(T));
-    const std::span<const int32_t> tgt = tokens.subspan(static_cast<size_t>(w * T + 1), static_cast<size_t>(T));
-    embedding_forward(p.tok_emb.leftCols(h), p.pos_emb.leftCols(h), in, T, x);
-    if (steps & kEmbedding) fake_quant(x, r[0].input);
-    for (int64_t i = 0; i < arch.layers; ++i) {
-      const LayerParams& l = p.layers[static_cast<size_t>(i)];
-      const ActivationRanges& ri = r[static_cast<size_t>(i)];
-      const int64_t heads = arch.heads[static_cast<size_t>(i)], a = heads * d, f = arch.ffn[static_cast<size_t>(i)];
-      linear_forward(x, l.wq.topLeftCorner(h, a), l.bq.head(a), q);
-      linear_forward(x, l.wk.topLeftCorner(h, a), l.bk.head(a), k);
-      linear_forward(x, l.wv.topLeftCorner(h, a), l.bv.head(a), v);
-      if (steps & kQ) fake_quant(q, ri.q);
-      if (steps & kK) fake_quant(k, ri.k);
-      if (steps & kV) fake_quant(v, ri.v);
-      attention_forward(q, k, v, 1, T, heads, d, probs, ctx, (steps & kProbs) ? 127 : 0);
-      if (steps & kContext) fake_quant(ctx, ri.context);
-      linear_forward(ctx, l.wo.topLeftCorner(a, h), l.bo.head(h), attn);
-      res = attn + x;
-      layernorm_forward(res, l.ln1_gamma.head(h), l.ln1_beta.head(h), ln1, c1);
-      if (steps & kLn1) fake_quant(ln1, ri.ln1);
-      linear_forward(ln1, l.w1.topLeftCorner(h, f), l.b1.head(f), f1);
-      gelu_forward(f1, g);
-      if (steps & kGelu) fake_quant(g, ri.gelu);
-      linear_forward(g, l.w2.topLeftCorner(f, h), l.b2.head(h), f2);
-      res = f2 + ln1;
-      layernorm_forward(res, l.ln2_gamma.head(h), l.ln2_beta.head(h), out, c2);
-      if (steps & kOut) fake_quant(out, ri.output);
-      x = out;
+  const ActivationHook hook = [&](Activation a, int64_t layer, Mat& m) {
+    const ActivationRanges& ri = r[static_cast<size_t>(std::max<int64_t>(layer, 0))];
+    switch (a) {
+      case Activation::Embedding: if (steps & kEmbedding) fake_quant(m, ri.input); break;
+      case Activation::Q: if (steps & kQ) fake_quant(m, ri.q); break;
+      case Activation::K: if (steps & kK) fake_quant(m, ri.k); break;
+      case Activation::V: if (steps & kV) fake_quant(m, ri.v); break;
+      case Activation::Context: if (steps & kContext) fake_quant(m, ri.context); break;
+      case Activation::Ln1: if (steps & kLn1) fake_quant(m, ri.ln1); break;
+      case Activation::Gelu: if (steps & kGelu) fake_quant(m, ri.gelu); break;
+      case Activation::Out: if (steps & kOut) fake_quant(m, ri.output); break;
     }
-    logits.noalias() = x * p.tok_emb.leftCols(h).transpose();
-    logits.rowwise() += p.out_bias;
-    total += softmax_xent_sum(logits, tgt);
+  };
+  const int64_t T = arch.seq;
+  constexpr int64_t kGroup = 16;  // windows per forward pass (bounds the attention cache)
+  ForwardCache cache;
+  std::vector<int32_t> in, tgt;
+  double total = 0;
+  for (int64_t w0 = 0; w0 < windows; w0 += kGroup) {
+    in.clear(), tgt.clear();
+    for (int64_t w = w0; w < std::min(windows, w0 + kGroup); ++w) {
+      const auto start = tokens.begin() + static_cast<std::ptrdiff_t>(w * T);
+      in.insert(in.end(), start, start + T);
+      tgt.insert(tgt.end(), start + 1, start + 1 + T);
+    }
+    forward(p, arch, in, cache, (steps & kProbs) ? 127 : 0, &hook);
+    total += softmax_xent_sum(cache.logits, tgt);
   }
   return total / static_cast<double>(windows * T);
 }
